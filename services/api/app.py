@@ -1,0 +1,75 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncEngine
+from swagger_ui_bundle import swagger_ui_path
+
+import shared.contexts  # noqa: F401  (registers every context's workflows)
+from services.api import problems
+from services.api.deps import IdempotencyReplay, replay_response
+from services.api.middleware import BodyLimit, RequestContext
+from services.api.routers import auth, meta, ops, org
+from shared.config import Settings, get_settings
+from shared.db import make_engine, make_sessionmaker
+from shared.events import Waker
+
+API_PREFIX = "/api/v1"
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    waker: Waker | None = None,
+    background: Lifespan | None = None,
+) -> FastAPI:
+    """Build the API. ``waker`` rings the worker after commits; ``background`` runs alongside
+    the app (the embedded worker under ``tongxin serve``)."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if background is None:
+            yield
+        else:
+            async with background(app):
+                yield
+        if owns_engine:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Tongxin 同心",
+        summary="Backend of a district CPPCC duty-performance platform (政协履职平台)",
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.waker = waker
+
+    problems.install(app)
+    app.add_exception_handler(IdempotencyReplay, replay_response)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)  # outermost: its request id is on every response
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, org, meta):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(ops.router)
+    app.mount("/docs-static", StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
+    return app

@@ -1,0 +1,200 @@
+"""The request boundary: one transaction per request, the caller, role rules, HTTP conventions."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import clock, idempotency
+from shared.auth import API_KEY_PREFIX, Actor, Role, hash_api_key, read_token
+from shared.config import Settings
+from shared.errors import Forbidden, Invalid, Unauthenticated, VersionMismatch
+from shared.events import Waker, drop_wakeups, take_wakeups
+from shared.org import queries as org_queries
+
+log = logging.getLogger("tongxin.api")
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Commit before the response is sent (function scope), then ring the worker's doorbell.
+
+    The doorbell rings only after a successful commit; a failed ring is logged and forgotten,
+    because the worker's sweep finds the same work in the database.
+    """
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            drop_wakeups(session)
+            raise
+        events, timers = take_wakeups(session)
+    if events or timers:
+        waker: Waker = request.app.state.waker
+        try:
+            await waker.wake(events, timers)
+        except Exception:
+            log.warning("worker wake-up failed; the sweep will pick the work up", exc_info=True)
+
+
+Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT from /auth/token, or an API key")
+
+
+async def _actor(
+    request: Request,
+    session: Session,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("Send 'Authorization: Bearer <token or API key>'.")
+    token = credentials.credentials
+    if token.startswith(API_KEY_PREFIX):
+        return await _api_key_actor(session, token)
+    claims = read_token(settings_of(request).secret, token, kind="access")
+    try:
+        return Actor(
+            id=uuid.UUID(claims["sub"]),
+            organisation_id=uuid.UUID(claims["org"]),
+            role=Role(claims["role"]),
+            label=claims["name"],
+            department_id=_uuid_or_none(claims.get("dep")),
+            member_id=_uuid_or_none(claims.get("mem")),
+            expert_id=_uuid_or_none(claims.get("exp_id")),
+        )
+    except (KeyError, ValueError) as exc:
+        raise Unauthenticated("The token is not valid.") from exc
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+async def _api_key_actor(session: AsyncSession, key: str) -> Actor:
+    api_key = await org_queries.active_api_key(session, hash_api_key(key))
+    if api_key is None:
+        raise Unauthenticated("The API key is not valid or was revoked.")
+    now = clock.now()
+    # Note the use at most hourly, so reads stay reads.
+    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 3600:
+        api_key.last_used_at = now
+    return Actor(
+        id=api_key.id,
+        organisation_id=api_key.organisation_id,
+        role=Role.integrator,
+        label=f"api-key:{api_key.name}",
+        scopes=frozenset(api_key.scopes),
+    )
+
+
+CurrentActor = Annotated[Actor, Depends(_actor)]
+
+
+def require(*roles: Role, scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Actor]]:
+    """A dependency admitting only these roles (and integrators holding ``scope``)."""
+    allowed = frozenset(roles)
+
+    async def dependency(actor: CurrentActor) -> Actor:
+        if actor.role in allowed:
+            return actor
+        if actor.role is Role.integrator and scope is not None and scope in actor.scopes:
+            return actor
+        raise Forbidden(f"The {actor.role.value} role may not do this.")
+
+    return dependency
+
+
+def check_if_match(request: Request, version: int) -> None:
+    """Honour ``If-Match``: a stale version gets 412, so nobody overwrites what they never saw."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return
+    wanted = {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")}
+    if str(version) not in wanted:
+        raise VersionMismatch(
+            f"The resource is at version {version}; reload it and retry.", current_version=version
+        )
+
+
+class IdempotencyReplay(Exception):
+    """The first response to this Idempotency-Key, to be sent again (copied out of the row,
+    which the request's rollback will expire)."""
+
+    def __init__(self, record: idempotency.IdempotencyRecord) -> None:
+        self.status_code = record.status_code
+        self.body = record.body
+        self.headers = dict(record.headers)
+
+
+async def _idempotency(request: Request, session: Session, actor: CurrentActor) -> None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return
+    if not 1 <= len(key) <= 200:
+        raise Invalid(
+            "Idempotency-Key must be 1 to 200 characters.", loc=["header", "Idempotency-Key"]
+        )
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.url.path}\n".encode())
+    digest.update(await request.body())
+    caller = f"{actor.role.value}:{actor.id}"
+    record = await idempotency.find(session, caller, key, digest.hexdigest())
+    if record is not None:
+        raise IdempotencyReplay(record)
+    request.state.idempotency = (caller, key, digest.hexdigest())
+
+
+Idempotent = Depends(_idempotency)
+
+
+def replay_response(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IdempotencyReplay)
+    headers = {**exc.headers, "Idempotent-Replayed": "true"}
+    return JSONResponse(exc.body, status_code=exc.status_code, headers=headers)
+
+
+def respond(model: BaseModel, *, status: int = 200, location: str | None = None) -> JSONResponse:
+    """A JSON response carrying the resource's version as its ETag."""
+    headers: dict[str, str] = {}
+    version = getattr(model, "version", None)
+    if version is not None:
+        headers["ETag"] = f'"{version}"'
+    if location is not None:
+        headers["Location"] = location
+    return JSONResponse(model.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+async def created(request: Request, session: AsyncSession, model: BaseModel) -> JSONResponse:
+    """201 with ``Location``; remembered under the request's Idempotency-Key, in the same
+    transaction as the creation itself."""
+    location = f"{request.url.path.rstrip('/')}/{model.id}"  # type: ignore[attr-defined]
+    response = respond(model, status=201, location=location)
+    pending = getattr(request.state, "idempotency", None)
+    if pending is not None:
+        caller, key, request_hash = pending
+        await idempotency.store(
+            session,
+            caller=caller,
+            key=key,
+            request_hash=request_hash,
+            status_code=201,
+            body=model.model_dump(mode="json"),
+            headers={k: v for k, v in response.headers.items() if k in ("etag", "location")},
+        )
+    return response

@@ -1,0 +1,83 @@
+"""The workflows as data, for frontends to draw their buttons from; and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict
+
+from services.api.deps import CurrentActor, Session, require
+from services.api.problems import ERROR_RESPONSES
+from services.api.schemas import Cursor, Limit, PageOut
+from shared.audit import AuditEntry
+from shared.auth import Actor, Role
+from shared.errors import NotFound
+from shared.pagination import paginate
+from shared.tenancy import scoped
+from shared.workflow import REGISTRY
+
+router = APIRouter(responses=ERROR_RESPONSES)
+
+
+@router.get("/meta/workflows", tags=["meta"], summary="The state machines, by name")
+async def list_workflows(actor: CurrentActor) -> dict[str, Any]:
+    return {"items": [wf.describe() for wf in REGISTRY.values()]}
+
+
+@router.get("/meta/workflows/{name}", tags=["meta"], summary="One state machine")
+async def get_workflow(name: str, actor: CurrentActor) -> dict[str, Any]:
+    workflow = REGISTRY.get(name)
+    if workflow is None:
+        raise NotFound(f"No workflow named {name!r}; known: {', '.join(sorted(REGISTRY))}.")
+    return workflow.describe()
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_label: str
+    actor_role: str
+    entity_type: str
+    entity_id: uuid.UUID
+    action: str
+    from_state: str | None
+    to_state: str | None
+    comment: str | None
+    changes: dict[str, Any]
+    request_id: str | None
+
+
+class AuditFilters(BaseModel):
+    entity_type: str | None = None
+    entity_id: uuid.UUID | None = None
+
+
+@router.get(
+    "/audit-entries",
+    response_model=PageOut[AuditOut],
+    tags=["meta"],
+    summary="The audit log (auditors, leaders and admins)",
+)
+async def list_audit_entries(
+    session: Session,
+    actor: Annotated[Actor, Depends(require(Role.auditor, Role.admin, Role.leader))],
+    where: Annotated[AuditFilters, Query()],
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    stmt = scoped(AuditEntry, actor)
+    if where.entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == where.entity_type)
+    if where.entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == where.entity_id)
+    page = await paginate(session, stmt, AuditEntry.id, limit=limit, cursor=cursor)
+    return {
+        "items": [AuditOut.model_validate(e) for e in page.items],
+        "next_cursor": page.next_cursor,
+    }

@@ -1,0 +1,252 @@
+"""Organisation and reference data. Role rule: admin writes; staff, leader, auditor (and
+integrators with the ``read`` scope) read. Users and API keys: admin writes, auditor reads."""
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from services.api.deps import Idempotent, Session, check_if_match, created, require, respond
+from services.api.problems import ERROR_RESPONSES
+from services.api.schemas import Cursor, Limit, PageOut
+from shared.auth import OFFICE_READERS, Actor, Role
+from shared.org import commands, queries
+from shared.org import schemas as s
+from shared.org.models import ApiKey, Committee, Department, Expert, Member, Region, Sector, User
+
+router = APIRouter(responses=ERROR_RESPONSES)
+
+OfficeReader = Annotated[Actor, Depends(require(*OFFICE_READERS, scope="read"))]
+Admin = Annotated[Actor, Depends(require(Role.admin))]
+AdminOrAuditor = Annotated[Actor, Depends(require(Role.admin, Role.auditor))]
+
+
+class NoFilters(BaseModel):
+    """Query filters of a list (``limit`` and ``cursor`` travel beside them)."""
+
+
+class RegionFilters(NoFilters):
+    level: Literal["town", "village"] | None = None
+    parent_id: uuid.UUID | None = None
+
+
+class MemberFilters(NoFilters):
+    sector_id: uuid.UUID | None = None
+    active: bool | None = None
+
+
+class ExpertFilters(NoFilters):
+    field: str | None = None
+    active: bool | None = None
+
+
+class UserFilters(NoFilters):
+    role: s.UserRole | None = None
+    active: bool | None = None
+
+
+def reference_routes(
+    path: str,
+    model: type[Any],
+    create_schema: type[BaseModel],
+    update_schema: type[BaseModel],
+    out_schema: type[BaseModel],
+    filters: type[NoFilters] = NoFilters,
+    *,
+    tag: str,
+) -> None:
+    """The five routes of a reference-data collection, all with the same role rule."""
+    item = f"{path}/{{object_id}}"
+
+    @router.get(path, response_model=PageOut[out_schema], tags=[tag])  # type: ignore[valid-type]
+    async def list_objects(
+        session: Session,
+        actor: OfficeReader,
+        where: Annotated[filters, Query()],  # type: ignore[valid-type]
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
+        page = await queries.page(
+            session,
+            actor,
+            model,
+            limit=limit,
+            cursor=cursor,
+            filters=where.model_dump(),  # type: ignore[attr-defined]
+        )
+        return {
+            "items": [out_schema.model_validate(o) for o in page.items],
+            "next_cursor": page.next_cursor,
+        }
+
+    @router.post(
+        path, status_code=201, response_model=out_schema, tags=[tag], dependencies=[Idempotent]
+    )
+    async def create_object(
+        request: Request,
+        session: Session,
+        actor: Admin,
+        body: create_schema,  # type: ignore[valid-type]
+    ) -> JSONResponse:
+        obj = await commands.create(session, actor, model, body.model_dump())  # type: ignore[attr-defined]
+        obj = await queries.get(session, actor, model, obj.id)
+        return await created(request, session, out_schema.model_validate(obj))
+
+    @router.get(item, response_model=out_schema, tags=[tag])
+    async def get_object(
+        session: Session, actor: OfficeReader, object_id: uuid.UUID
+    ) -> JSONResponse:
+        return respond(
+            out_schema.model_validate(await queries.get(session, actor, model, object_id))
+        )
+
+    @router.patch(item, response_model=out_schema, tags=[tag])
+    async def update_object(
+        request: Request,
+        session: Session,
+        actor: Admin,
+        object_id: uuid.UUID,
+        body: update_schema,  # type: ignore[valid-type]
+    ) -> JSONResponse:
+        obj = await queries.get(session, actor, model, object_id)
+        check_if_match(request, obj.version)
+        obj = await commands.update(session, actor, obj, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+        return respond(out_schema.model_validate(obj))
+
+    @router.delete(item, status_code=204, tags=[tag])
+    async def delete_object(
+        request: Request, session: Session, actor: Admin, object_id: uuid.UUID
+    ) -> Response:
+        obj = await queries.get(session, actor, model, object_id)
+        check_if_match(request, obj.version)
+        await commands.remove(session, actor, obj)
+        return Response(status_code=204)
+
+
+reference_routes("/sectors", Sector, s.NamedCreate, s.NamedUpdate, s.NamedOut, tag="sectors")
+reference_routes(
+    "/committees", Committee, s.NamedCreate, s.NamedUpdate, s.NamedOut, tag="committees"
+)
+reference_routes(
+    "/departments", Department, s.NamedCreate, s.NamedUpdate, s.NamedOut, tag="departments"
+)
+reference_routes(
+    "/regions", Region, s.RegionCreate, s.RegionUpdate, s.RegionOut, RegionFilters, tag="regions"
+)
+reference_routes(
+    "/members", Member, s.MemberCreate, s.MemberUpdate, s.MemberOut, MemberFilters, tag="members"
+)
+reference_routes(
+    "/experts", Expert, s.ExpertCreate, s.ExpertUpdate, s.ExpertOut, ExpertFilters, tag="experts"
+)
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+@router.get("/users", response_model=PageOut[s.UserOut], tags=["users"])
+async def list_users(
+    session: Session,
+    actor: AdminOrAuditor,
+    where: Annotated[UserFilters, Query()],
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    page = await queries.page(
+        session, actor, User, limit=limit, cursor=cursor, filters=where.model_dump()
+    )
+    return {
+        "items": [s.UserOut.model_validate(u) for u in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.post(
+    "/users", status_code=201, response_model=s.UserOut, tags=["users"], dependencies=[Idempotent]
+)
+async def create_user(
+    request: Request, session: Session, actor: Admin, body: s.UserCreate
+) -> JSONResponse:
+    user = await commands.create_user(session, actor, body.model_dump())
+    return await created(request, session, s.UserOut.model_validate(user))
+
+
+@router.get("/users/{user_id}", response_model=s.UserOut, tags=["users"])
+async def get_user(session: Session, actor: AdminOrAuditor, user_id: uuid.UUID) -> JSONResponse:
+    return respond(s.UserOut.model_validate(await queries.get(session, actor, User, user_id)))
+
+
+@router.patch("/users/{user_id}", response_model=s.UserOut, tags=["users"])
+async def update_user(
+    request: Request, session: Session, actor: Admin, user_id: uuid.UUID, body: s.UserUpdate
+) -> JSONResponse:
+    user = await queries.get(session, actor, User, user_id)
+    check_if_match(request, user.version)
+    user = await commands.update_user(session, actor, user, body.model_dump(exclude_unset=True))
+    return respond(s.UserOut.model_validate(user))
+
+
+# --- API keys --------------------------------------------------------------------------------
+
+
+@router.get("/api-keys", response_model=PageOut[s.ApiKeyOut], tags=["api-keys"])
+async def list_api_keys(
+    session: Session, actor: AdminOrAuditor, limit: Limit = 20, cursor: Cursor = None
+) -> dict[str, Any]:
+    page = await queries.page(session, actor, ApiKey, limit=limit, cursor=cursor)
+    return {
+        "items": [s.ApiKeyOut.model_validate(k) for k in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.post(
+    "/api-keys",
+    status_code=201,
+    response_model=s.ApiKeyCreated,
+    tags=["api-keys"],
+    dependencies=[Idempotent],
+)
+async def create_api_key(
+    request: Request, session: Session, actor: Admin, body: s.ApiKeyCreate
+) -> JSONResponse:
+    api_key, secret = await commands.create_api_key(session, actor, body.name, list(body.scopes))
+    out = s.ApiKeyCreated.model_validate(
+        {**s.ApiKeyOut.model_validate(api_key).model_dump(), "key": secret}
+    )
+    return await created(request, session, out)
+
+
+@router.get("/api-keys/{key_id}", response_model=s.ApiKeyOut, tags=["api-keys"])
+async def get_api_key(session: Session, actor: AdminOrAuditor, key_id: uuid.UUID) -> JSONResponse:
+    return respond(s.ApiKeyOut.model_validate(await queries.get(session, actor, ApiKey, key_id)))
+
+
+@router.delete(
+    "/api-keys/{key_id}", status_code=204, tags=["api-keys"], summary="Revoke an API key"
+)
+async def revoke_api_key(session: Session, actor: Admin, key_id: uuid.UUID) -> Response:
+    await commands.revoke_api_key(session, actor, await queries.get(session, actor, ApiKey, key_id))
+    return Response(status_code=204)
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@router.get("/organisation/settings", response_model=s.SettingsOut, tags=["organisation"])
+async def get_settings(session: Session, actor: OfficeReader) -> JSONResponse:
+    return respond(s.SettingsOut.model_validate(await queries.organisation(session, actor)))
+
+
+@router.patch("/organisation/settings", response_model=s.SettingsOut, tags=["organisation"])
+async def update_settings(
+    request: Request, session: Session, actor: Admin, body: s.SettingsUpdate
+) -> JSONResponse:
+    organisation = await queries.organisation(session, actor)
+    check_if_match(request, organisation.version)
+    organisation = await commands.update_settings(
+        session, actor, organisation, body.model_dump(exclude_unset=True)
+    )
+    return respond(s.SettingsOut.model_validate(organisation))

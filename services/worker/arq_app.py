@@ -1,0 +1,138 @@
+"""arq on Redis: the production worker (``tongxin worker``) and the API's doorbell to it.
+
+arq is in maintenance-only mode (python-arq/arq#510), so its types stay inside this module:
+moving to another queue touches this file only. Redis holds doorbells, never state: every job
+re-reads the database, job ids are deterministic, arguments are ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from arq.cron import cron
+from arq.worker import Worker
+
+from services.worker import jobs
+from shared.config import Settings, get_settings
+from shared.db import make_engine, make_sessionmaker
+
+log = logging.getLogger("tongxin.worker")
+
+WAKE_TIMEOUT = 1.0  # seconds an API request may spend ringing a dead Redis
+BACKOFF_AFTER_FAILURE = 5.0  # then it stops trying for this long; the sweep covers the gap
+
+
+def redis_settings(url: str) -> RedisSettings:
+    return RedisSettings.from_dsn(url)
+
+
+class ArqWaker:
+    """Enqueues ``relay`` and ``timer`` jobs after a commit. Never blocks a request for long:
+    with Redis down it fails fast, then stays quiet for a few seconds."""
+
+    def __init__(self, url: str, pool: ArqRedis | None = None) -> None:
+        self.url = url
+        self._pool = pool
+        self._quiet_until = 0.0
+
+    async def _connection(self) -> ArqRedis:
+        if self._pool is None:
+            settings = RedisSettings.from_dsn(self.url)
+            settings.conn_timeout = 1
+            settings.conn_retries = 0
+            self._pool = await create_pool(settings)
+        return self._pool
+
+    async def wake(self, events: list[uuid.UUID], timers: list[tuple[uuid.UUID, datetime]]) -> None:
+        if time.monotonic() < self._quiet_until:
+            return
+        try:
+            async with asyncio.timeout(WAKE_TIMEOUT):
+                pool = await self._connection()
+                if events:
+                    await pool.enqueue_job("relay_job", _job_id=f"relay:{events[0]}")
+                for timer_id, due_at in timers:
+                    await pool.enqueue_job(
+                        "timer_job", str(timer_id), _job_id=f"timer:{timer_id}", _defer_until=due_at
+                    )
+        except Exception:
+            self._quiet_until = time.monotonic() + BACKOFF_AFTER_FAILURE
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await pool.aclose()
+            except Exception:
+                log.debug("closing a broken Redis pool failed", exc_info=True)
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx.get("settings") or get_settings()
+    if "sessionmaker" not in ctx:
+        ctx["engine"] = make_engine(settings.database_url)
+        ctx["sessionmaker"] = make_sessionmaker(ctx["engine"])
+    ctx["waker"] = ArqWaker(settings.redis_url or "", pool=ctx["redis"])
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    if "engine" in ctx:
+        await ctx["engine"].dispose()
+
+
+async def relay_job(ctx: dict[str, Any]) -> int:
+    """Relay every waiting event to its automations."""
+    return await jobs.relay(ctx["sessionmaker"], ctx["waker"])
+
+
+async def timer_job(ctx: dict[str, Any], timer_id: str) -> bool:
+    """Fire one timer if it is due and still pending (a repeat finds it fired and does nothing)."""
+    return await jobs.fire_one(ctx["sessionmaker"], ctx["waker"], uuid.UUID(timer_id))
+
+
+async def sweep_job(ctx: dict[str, Any]) -> int:
+    """Due timers and waiting events, found in the database whatever Redis lost."""
+    return await jobs.sweep(ctx["sessionmaker"], ctx["waker"])
+
+
+def _sweep_seconds(interval: float) -> set[int]:
+    step = max(1, min(60, round(interval)))
+    return set(range(0, 60, step))
+
+
+def build_worker(settings: Settings, *, handle_signals: bool = True, **ctx: Any) -> Worker:
+    """An arq worker with every knob set explicitly (arq ignores unknown settings silently)."""
+    if not settings.redis_url:
+        raise ValueError("the arq worker needs TONGXIN_REDIS_URL")
+    return Worker(
+        functions=[relay_job, timer_job, sweep_job],
+        cron_jobs=[
+            cron(
+                sweep_job,
+                second=_sweep_seconds(settings.sweep_interval.total_seconds()),
+                run_at_startup=True,
+                unique=True,
+                timeout=300,
+            )
+        ],
+        redis_settings=redis_settings(settings.redis_url),
+        on_startup=startup,
+        on_shutdown=shutdown,
+        ctx={"settings": settings, **ctx},
+        max_jobs=20,
+        job_timeout=300,
+        max_tries=5,
+        keep_result=0,
+        health_check_interval=30,
+        handle_signals=handle_signals,
+        poll_delay=0.05,
+    )

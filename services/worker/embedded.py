@@ -1,0 +1,66 @@
+"""The embedded runner: the worker inside ``tongxin serve`` when no Redis is configured.
+
+It calls the same jobs as arq does; only the dispatch differs: an in-process doorbell instead
+of a Redis queue, and a sleep until the next due timer or the sweep interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.worker import jobs
+from shared import clock
+
+log = logging.getLogger("tongxin.worker")
+
+
+class EmbeddedRunner:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], sweep_interval: timedelta
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.sweep_interval = sweep_interval
+        self._bell = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def wake(self, events: list[uuid.UUID], timers: list[tuple[uuid.UUID, datetime]]) -> None:
+        self._bell.set()
+
+    async def run_once(self) -> int:
+        return await jobs.sweep(self.sessionmaker, self)
+
+    async def _loop(self) -> None:
+        while True:
+            self._bell.clear()
+            try:
+                await self.run_once()
+                wait = await self._time_to_next_timer()
+            except Exception:
+                log.exception("embedded worker pass failed; retrying after the sweep interval")
+                wait = self.sweep_interval.total_seconds()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._bell.wait(), timeout=wait)
+
+    async def _time_to_next_timer(self) -> float:
+        wait = self.sweep_interval.total_seconds()
+        due = await jobs.next_due(self.sessionmaker)
+        if due is not None:
+            wait = min(wait, max((due - clock.now()).total_seconds(), 0.0))
+        return wait
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="tongxin-embedded-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

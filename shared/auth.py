@@ -1,0 +1,122 @@
+"""Who is acting: roles, the actor, password hashing, JWTs and API-key secrets.
+
+The primitives only; looking users and keys up is the ``org`` context's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from shared import clock
+from shared.errors import Unauthenticated
+
+
+class Role(StrEnum):
+    admin = "admin"
+    staff = "staff"
+    leader = "leader"
+    member = "member"
+    expert = "expert"
+    department = "department"
+    auditor = "auditor"
+    integrator = "integrator"
+    system = "system"
+
+
+# People's roles (a user can hold one); integrator is for API keys, system for the worker.
+USER_ROLES = frozenset(
+    {Role.admin, Role.staff, Role.leader, Role.member, Role.expert, Role.department, Role.auditor}
+)
+OFFICE_READERS = frozenset({Role.admin, Role.staff, Role.leader, Role.auditor})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller, carried from the API into commands, audit rows and events."""
+
+    id: uuid.UUID | None
+    organisation_id: uuid.UUID
+    role: Role
+    label: str
+    department_id: uuid.UUID | None = None
+    member_id: uuid.UUID | None = None
+    expert_id: uuid.UUID | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls, organisation_id: uuid.UUID) -> Actor:
+        return cls(id=None, organisation_id=organisation_id, role=Role.system, label="system")
+
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A dummy hash to spend the same time on unknown usernames as on wrong passwords.
+DUMMY_PASSWORD_HASH = _hasher.hash("tongxin-dummy-password")
+
+ALGORITHM = "HS256"
+
+
+def issue_token(
+    secret: str, *, user_id: uuid.UUID, kind: str, ttl: timedelta, **claims: Any
+) -> str:
+    issued = clock.now()
+    payload = {
+        "sub": str(user_id),
+        "typ": kind,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + ttl).timestamp()),
+        "jti": secrets.token_hex(8),
+        **claims,
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def read_token(secret: str, token: str, *, kind: str) -> dict[str, Any]:
+    try:
+        # exp is checked against our clock, not PyJWT's, so tests can move time.
+        payload: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"verify_exp": False}
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("The token is not valid.") from exc
+    if payload.get("typ") != kind:
+        raise Unauthenticated(f"A {kind} token is required.")
+    if int(payload.get("exp", 0)) <= clock.now().timestamp():
+        raise Unauthenticated("The token has expired.")
+    return payload
+
+
+API_KEY_PREFIX = "txk_"
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """A fresh key: (the secret shown once, its lookup prefix, its stored hash)."""
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    return key, key[: len(API_KEY_PREFIX) + 8], hash_api_key(key)
+
+
+def hash_api_key(key: str) -> str:
+    # Keys carry 256 random bits, so a fast hash is safe here (unlike passwords).
+    return hashlib.sha256(key.encode()).hexdigest()

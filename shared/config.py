@@ -1,0 +1,79 @@
+"""Settings: one typed object read once at start (environment variables prefixed ``TONGXIN_``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Used only when TONGXIN_ENV is development or test; production refuses to start without a key.
+_DEVELOPMENT_KEY = "tongxin-development-key-not-for-production-use"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TONGXIN_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///var/tongxin.db"
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    webhook_allow_private_targets: bool = False
+    timezone: str = "Asia/Shanghai"
+    sweep_interval: timedelta = timedelta(seconds=15)
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=7)
+    max_body_bytes: int = 1_048_576
+    login_max_failures: int = 5
+    login_failure_window: timedelta = timedelta(minutes=15)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("sweep_interval")
+    @classmethod
+    def _positive_interval(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration such as PT15S")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_outside_development(self) -> Settings:
+        if self.secret_key is None:
+            if self.env == "production":
+                raise ValueError("TONGXIN_SECRET_KEY is required when TONGXIN_ENV=production")
+            self.secret_key = SecretStr(_DEVELOPMENT_KEY)
+        elif len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("TONGXIN_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def secret(self) -> str:
+        assert self.secret_key is not None  # set by the validator above
+        return self.secret_key.get_secret_value()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

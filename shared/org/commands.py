@@ -1,0 +1,316 @@
+"""Organisation context: the changes. Plain async functions; the boundary commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import audit, clock
+from shared.auth import (
+    DUMMY_PASSWORD_HASH,
+    Actor,
+    Role,
+    hash_password,
+    new_api_key,
+    verify_password,
+)
+from shared.db import Base, Keyed, uuid7
+from shared.errors import Conflict, Invalid, RateLimited
+from shared.org.models import (
+    ApiKey,
+    Committee,
+    Department,
+    Expert,
+    LoginFailure,
+    Member,
+    Organisation,
+    Region,
+    Sector,
+    User,
+)
+from shared.org.schemas import check_role_links
+from shared.tenancy import ensure_reference, scoped
+
+M = TypeVar("M", bound=Keyed)
+
+# The references each reference-data table may carry, checked to belong to the same organisation.
+_REFERENCES: dict[str, type[Base]] = {
+    "sector_id": Sector,
+    "parent_id": Region,
+    "department_id": Department,
+    "member_id": Member,
+    "expert_id": Expert,
+}
+
+_durations = TypeAdapter(list[timedelta])
+
+
+def _entity(model: type[Keyed]) -> str:
+    table: str = getattr(model, "__tablename__")  # noqa: B009  (mixins do not declare it)
+    return table.removesuffix("s")
+
+
+async def _check_references(session: AsyncSession, actor: Actor, values: dict[str, Any]) -> None:
+    for field, model in _REFERENCES.items():
+        await ensure_reference(session, model, actor, values.get(field), field)
+
+
+async def _committees(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> list[Committee]:
+    found = list(
+        (await session.scalars(scoped(Committee, actor).where(Committee.id.in_(ids)))).all()
+    )
+    if len(found) != len(set(ids)):
+        raise Invalid("committee_ids: no such committee.", loc=["body", "committee_ids"])
+    return found
+
+
+async def create(session: AsyncSession, actor: Actor, model: type[M], values: dict[str, Any]) -> M:
+    """Create a reference-data row (sector, committee, department, region, member, expert)."""
+    values = dict(values)
+    await _check_references(session, actor, values)
+    committee_ids = values.pop("committee_ids", None)
+    obj = model()
+    obj.id = uuid7()
+    obj.organisation_id = actor.organisation_id  # type: ignore[attr-defined]
+    for field, value in values.items():
+        setattr(obj, field, value)
+    if committee_ids is not None:
+        obj.committees = await _committees(session, actor, committee_ids)  # type: ignore[attr-defined]
+    if isinstance(obj, Region):
+        await _check_region_parent(session, actor, obj)
+    session.add(obj)
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type=_entity(model),
+        entity_id=obj.id,
+        action="created",
+        changes=values,
+    )
+    return obj
+
+
+async def update(session: AsyncSession, actor: Actor, obj: Any, values: dict[str, Any]) -> Any:
+    values = dict(values)
+    await _check_references(session, actor, values)
+    committee_ids = values.pop("committee_ids", None)
+    for field, value in values.items():
+        setattr(obj, field, value)
+    if committee_ids is not None:
+        obj.committees = await _committees(session, actor, committee_ids)
+    if isinstance(obj, Region):
+        await _check_region_parent(session, actor, obj)
+    obj.updated_at = clock.now()
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type=_entity(type(obj)),
+        entity_id=obj.id,
+        action="updated",
+        changes=values,
+    )
+    return obj
+
+
+async def remove(session: AsyncSession, actor: Actor, obj: Keyed) -> None:
+    """Delete a reference row; one still referenced elsewhere is a 409 (the database says so)."""
+    await session.delete(obj)
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type=_entity(type(obj)),
+        entity_id=obj.id,
+        action="deleted",
+    )
+
+
+async def _check_region_parent(session: AsyncSession, actor: Actor, region: Region) -> None:
+    """Villages hang off towns; towns hang off nothing."""
+    if region.level == "town":
+        if region.parent_id is not None:
+            raise Invalid("A town has no parent region.", loc=["body", "parent_id"])
+        return
+    if region.parent_id is None:
+        raise Invalid("A village needs its town as parent_id.", loc=["body", "parent_id"])
+    parent = await session.get(Region, region.parent_id)
+    if parent is None or parent.level != "town":
+        raise Invalid("parent_id must be a town.", loc=["body", "parent_id"])
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+async def create_user(session: AsyncSession, actor: Actor, values: dict[str, Any]) -> User:
+    values = dict(values)
+    await _check_references(session, actor, values)
+    taken = await session.scalar(select(User.id).where(User.username == values["username"]))
+    if taken is not None:
+        raise Conflict(f"The username {values['username']!r} is taken.")
+    password = values.pop("password")
+    user = User(
+        id=uuid7(),
+        organisation_id=actor.organisation_id,
+        password_hash=hash_password(password),
+        **values,
+    )
+    session.add(user)
+    await session.flush()
+    audit.record(
+        session, actor, entity_type="user", entity_id=user.id, action="created", changes=values
+    )
+    return user
+
+
+async def update_user(
+    session: AsyncSession, actor: Actor, user: User, values: dict[str, Any]
+) -> User:
+    values = dict(values)
+    merged = {
+        k: values.get(k, getattr(user, k))
+        for k in ("role", "department_id", "member_id", "expert_id")
+    }
+    try:
+        check_role_links(
+            merged["role"], merged["department_id"], merged["member_id"], merged["expert_id"]
+        )
+    except ValueError as exc:
+        raise Invalid(str(exc), loc=["body"]) from exc
+    if user.id == actor.id and (
+        values.get("active") is False or values.get("role", "admin") != "admin"
+    ):
+        raise Conflict("Administrators cannot demote or deactivate themselves.")
+    password = values.pop("password", None)
+    if password is not None:
+        user.password_hash = hash_password(password)
+    updated: User = await update(session, actor, user, values)
+    return updated
+
+
+# --- API keys --------------------------------------------------------------------------------
+
+
+async def create_api_key(
+    session: AsyncSession, actor: Actor, name: str, scopes: list[str]
+) -> tuple[ApiKey, str]:
+    key, prefix, key_hash = new_api_key()
+    api_key = ApiKey(
+        id=uuid7(),
+        organisation_id=actor.organisation_id,
+        name=name,
+        prefix=prefix,
+        key_hash=key_hash,
+        scopes=sorted(set(scopes)),
+    )
+    session.add(api_key)
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type="api_key",
+        entity_id=api_key.id,
+        action="created",
+        changes={"name": name, "scopes": api_key.scopes},
+    )
+    return api_key, key
+
+
+async def revoke_api_key(session: AsyncSession, actor: Actor, api_key: ApiKey) -> None:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = clock.now()
+        await session.flush()
+        audit.record(session, actor, entity_type="api_key", entity_id=api_key.id, action="revoked")
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+async def update_settings(
+    session: AsyncSession, actor: Actor, organisation: Organisation, values: dict[str, Any]
+) -> Organisation:
+    if "escalation_after" in values:
+        values["escalation_after"] = _durations.dump_python(values["escalation_after"], mode="json")
+    for field, value in values.items():
+        setattr(organisation, field, value)
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type="organisation",
+        entity_id=organisation.id,
+        action="settings_updated",
+        changes=values,
+    )
+    return organisation
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+async def authenticate(
+    session: AsyncSession,
+    username: str,
+    password: str,
+    *,
+    client: str | None,
+    max_failures: int,
+    window: timedelta,
+) -> User | None:
+    """The active user with these credentials, or None (and the failure is recorded).
+
+    After ``max_failures`` failures for a username within ``window`` every try is refused
+    (429) until the window has passed, whether or not the password is right.
+    """
+    since = clock.now() - window
+    failures = await session.scalar(
+        select(func.count()).where(LoginFailure.username == username, LoginFailure.at > since)
+    )
+    if (failures or 0) >= max_failures:
+        raise RateLimited(
+            "Too many failed logins; try again later.", retry_after=int(window.total_seconds())
+        )
+    user = await session.scalar(select(User).where(User.username == username))
+    ok = verify_password(user.password_hash if user else DUMMY_PASSWORD_HASH, password)
+    if user is not None and ok and user.active:
+        await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        return user
+    session.add(LoginFailure(id=uuid7(), username=username[:100], client=client, at=clock.now()))
+    return None
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+async def init_organisation(
+    session: AsyncSession, name: str, admin_username: str, admin_password: str
+) -> tuple[Organisation, bool]:
+    """Create an organisation with its admin; the second value says whether it was new.
+
+    Idempotent: an existing organisation of that name is returned unchanged. Other contexts add
+    their defaults (platforms, …) by reacting to this in their own ``init`` hooks.
+    """
+    organisation = await session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is not None:
+        return organisation, False
+    organisation = Organisation(id=uuid7(), name=name)
+    session.add(organisation)
+    await session.flush()
+    actor = Actor.system(organisation.id)
+    await create_user(
+        session,
+        actor,
+        {
+            "username": admin_username,
+            "password": admin_password,
+            "role": Role.admin.value,
+            "display_name": f"{name} 管理员",
+        },
+    )
+    return organisation, True

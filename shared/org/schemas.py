@@ -1,0 +1,272 @@
+"""Organisation context: API input and output."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(max_length=10_000)]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,99}$")]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
+UserRole = Literal["admin", "staff", "leader", "member", "expert", "department", "auditor"]
+Scope = Literal["read", "webhooks"]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Resource(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserCreate(Input):
+    username: Username
+    password: Password
+    role: UserRole
+    display_name: Name
+    department_id: uuid.UUID | None = None
+    member_id: uuid.UUID | None = None
+    expert_id: uuid.UUID | None = None
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _links_match_role(self) -> UserCreate:
+        check_role_links(self.role, self.department_id, self.member_id, self.expert_id)
+        return self
+
+
+def check_role_links(
+    role: str | None,
+    department_id: uuid.UUID | None,
+    member_id: uuid.UUID | None,
+    expert_id: uuid.UUID | None,
+) -> None:
+    """A department handler is bound to one department, a member login to one member, an expert
+    login to one expert; other roles carry no such link."""
+    links = {"department": department_id, "member": member_id, "expert": expert_id}
+    for linked_role, value in links.items():
+        if role == linked_role and value is None:
+            raise ValueError(f"role {linked_role} needs {linked_role}_id")
+        if role != linked_role and value is not None:
+            raise ValueError(f"{linked_role}_id is only for role {linked_role}")
+
+
+class UserUpdate(Input):
+    password: Password | None = None
+    role: UserRole | None = None
+    display_name: Name | None = None
+    department_id: uuid.UUID | None = None
+    member_id: uuid.UUID | None = None
+    expert_id: uuid.UUID | None = None
+    active: bool | None = None
+
+
+class UserOut(Resource):
+    username: str
+    role: str
+    display_name: str
+    organisation_id: uuid.UUID
+    department_id: uuid.UUID | None
+    member_id: uuid.UUID | None
+    expert_id: uuid.UUID | None
+    active: bool
+
+
+class NamedCreate(Input):
+    name: Name
+
+
+class NamedUpdate(Input):
+    name: Name | None = None
+
+
+class NamedOut(Resource):
+    name: str
+
+
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+class RegionCreate(Input):
+    name: ShortName
+    level: Literal["town", "village"]
+    parent_id: uuid.UUID | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+
+class RegionUpdate(Input):
+    name: ShortName | None = None
+    parent_id: uuid.UUID | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+
+class RegionOut(Resource):
+    name: str
+    level: str
+    parent_id: uuid.UUID | None
+    lat: float | None
+    lon: float | None
+
+
+class MemberCreate(Input):
+    name: ShortName
+    sector_id: uuid.UUID | None = None
+    committee_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    standing: bool = False
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 -]{5,30}$")] | None = None
+    bio: Text | None = None
+    photo_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    active: bool = True
+
+
+class MemberUpdate(Input):
+    name: ShortName | None = None
+    sector_id: uuid.UUID | None = None
+    committee_ids: list[uuid.UUID] | None = Field(default=None, max_length=20)
+    standing: bool | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 -]{5,30}$")] | None = None
+    bio: Text | None = None
+    photo_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    active: bool | None = None
+
+
+class MemberOut(Resource):
+    name: str
+    sector_id: uuid.UUID | None
+    committee_ids: list[uuid.UUID]
+    standing: bool
+    phone: str | None
+    bio: str | None
+    photo_url: str | None
+    active: bool
+
+
+class ExpertCreate(Input):
+    name: ShortName
+    field: ShortName
+    batch: Annotated[int, Field(ge=1, le=100)] = 1
+    affiliation: Name | None = None
+    active: bool = True
+
+
+class ExpertUpdate(Input):
+    name: ShortName | None = None
+    field: ShortName | None = None
+    batch: Annotated[int, Field(ge=1, le=100)] | None = None
+    affiliation: Name | None = None
+    active: bool | None = None
+
+
+class ExpertOut(Resource):
+    name: str
+    field: str
+    batch: int
+    affiliation: str | None
+    active: bool
+
+
+class ApiKeyCreate(Input):
+    name: ShortName
+    scopes: list[Scope] = Field(default=["read"], min_length=1)
+
+
+class ApiKeyOut(Resource):
+    name: str
+    prefix: str
+    scopes: list[str]
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The secret key. Shown this once; store it now.")
+
+
+Duration = Annotated[timedelta, Field(gt=timedelta(0))]
+
+
+class SettingsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    version: int
+    timezone: str
+    reminder_before: timedelta
+    escalation_after: list[timedelta]
+    evaluation_reminder_after: timedelta
+    suggestion_response_window: timedelta
+    task_window: timedelta
+    rating_reminder_before: timedelta
+
+
+class SettingsUpdate(Input):
+    timezone: str | None = None
+    reminder_before: Duration | None = None
+    escalation_after: list[Duration] | None = Field(default=None, min_length=1, max_length=5)
+    evaluation_reminder_after: Duration | None = None
+    suggestion_response_window: Duration | None = None
+    task_window: Duration | None = None
+    rating_reminder_before: Duration | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("escalation_after")
+    @classmethod
+    def _increasing(cls, value: list[timedelta] | None) -> list[timedelta] | None:
+        if value is not None and value != sorted(set(value)):
+            raise ValueError("escalation levels must be strictly increasing")
+        return value
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID | None
+    username: str | None
+    display_name: str
+    role: str
+    organisation_id: uuid.UUID
+    organisation_name: str
+    department_id: uuid.UUID | None
+    member_id: uuid.UUID | None
+    expert_id: uuid.UUID | None
+    scopes: list[str]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class RefreshIn(Input):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]

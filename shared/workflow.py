@@ -1,0 +1,194 @@
+"""The workflow engine: state machines as data, and the one function that changes a state.
+
+Each context declares its machines in ``<context>/workflows.py`` and registers them here. The API
+refuses wrong moves with them, the worker makes the automatic moves with them, and
+``GET /meta/workflows/{name}`` serves them so frontends can draw their buttons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared import audit, clock, events
+from shared.auth import Actor, Role
+from shared.errors import InvalidTransition
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    event: str
+    roles: frozenset[Role] = frozenset()
+    auto: bool = False
+    label_zh: str = ""
+
+    def performable_by(self, actor: Actor) -> bool:
+        if self.auto:
+            return actor.role is Role.system
+        return actor.role in self.roles
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    states: tuple[str, ...]
+    initial: str
+    actions: tuple[Action, ...]
+    label_zh: str = ""
+    _by_name: dict[str, Action] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name = {action.name: action for action in self.actions}
+        for action in self.actions:
+            unknown = {*action.sources, *action.targets} - set(self.states)
+            if unknown:
+                raise ValueError(f"{self.name}.{action.name} names unknown states {unknown}")
+        object.__setattr__(self, "_by_name", by_name)
+
+    def action(self, name: str) -> Action | None:
+        return self._by_name.get(name)
+
+    def allowed(self, state: str, actor: Actor) -> list[str]:
+        return [
+            a.name
+            for a in self.actions
+            if state in a.sources and not a.auto and a.performable_by(actor)
+        ]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label_zh": self.label_zh,
+            "initial": self.initial,
+            "states": list(self.states),
+            "actions": [
+                {
+                    "name": a.name,
+                    "label_zh": a.label_zh,
+                    "from": list(a.sources),
+                    "to": list(a.targets),
+                    "roles": sorted(r.value for r in a.roles),
+                    "auto": a.auto,
+                    "event": f"{self.name}.{a.event}",
+                }
+                for a in self.actions
+            ],
+        }
+
+
+REGISTRY: dict[str, Workflow] = {}
+
+
+def register(workflow: Workflow) -> Workflow:
+    REGISTRY[workflow.name] = workflow
+    return workflow
+
+
+class Stateful:
+    """Columns of a row driven by a workflow. Only ``transition`` assigns them."""
+
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    state_changed_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+async def transition(
+    session: AsyncSession,
+    obj: Any,
+    workflow: Workflow,
+    action_name: str,
+    actor: Actor,
+    *,
+    to: str | None = None,
+    comment: str | None = None,
+    changes: dict[str, Any] | None = None,
+    event_fields: dict[str, Any] | None = None,
+) -> Any:
+    """Lock the row, re-read its state, check the machine, change it, audit it, emit the event.
+
+    ``to`` picks the target when an action has several (``decide`` → closed | awaiting_feedback);
+    ``changes`` are further columns set in the same move (``feedback_due_at`` on ``report``).
+    """
+    await session.refresh(obj, with_for_update=True)
+    action = workflow.action(action_name)
+    if action is None or obj.state not in action.sources or not action.performable_by(actor):
+        allowed = workflow.allowed(obj.state, actor)
+        raise InvalidTransition(
+            f"'{action_name}' is not allowed on a {workflow.name} in state '{obj.state}'"
+            + (f"; allowed: {', '.join(allowed)}." if allowed else "; no action is open to you."),
+            state=obj.state,
+            allowed_actions=allowed,
+        )
+    if to is None:
+        if len(action.targets) != 1:
+            raise ValueError(f"{workflow.name}.{action_name} needs an explicit target")
+        to = action.targets[0]
+    elif to not in action.targets:
+        raise ValueError(f"{workflow.name}.{action_name} cannot lead to {to}")
+    from_state = obj.state
+    obj.state = to
+    obj.state_changed_at = clock.now()
+    for key, value in (changes or {}).items():
+        setattr(obj, key, value)
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type=workflow.name,
+        entity_id=obj.id,
+        action=action_name,
+        from_state=from_state,
+        to_state=to,
+        comment=comment,
+        changes=changes,
+    )
+    await events.emit(
+        session,
+        organisation_id=obj.organisation_id,
+        type=f"{workflow.name}.{action.event}",
+        subject_type=workflow.name,
+        subject_id=obj.id,
+        state=to,
+        **{**(changes or {}), **(event_fields or {})},
+    )
+    return obj
+
+
+async def note(
+    session: AsyncSession,
+    obj: Any,
+    workflow: Workflow,
+    event: str,
+    actor: Actor,
+    *,
+    comment: str | None = None,
+    **fields: Any,
+) -> None:
+    """Record a move that is not a state change (a reminder, an overdue mark) on the timeline."""
+    audit.record(
+        session,
+        actor,
+        entity_type=workflow.name,
+        entity_id=obj.id,
+        action=event,
+        from_state=obj.state,
+        to_state=obj.state,
+        comment=comment,
+        changes=fields,
+    )
+    await events.emit(
+        session,
+        organisation_id=obj.organisation_id,
+        type=f"{workflow.name}.{event}",
+        subject_type=workflow.name,
+        subject_id=obj.id,
+        state=obj.state,
+        **fields,
+    )
