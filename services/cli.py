@@ -44,7 +44,8 @@ def alembic_config(database_url: str) -> Any:
 def migrate(settings: Settings) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(settings.database_url), "head")
+    # "heads": every context's branch, should two ever be open at once.
+    command.upgrade(alembic_config(settings.database_url), "heads")
 
 
 def build_app(settings: Settings) -> FastAPI:
@@ -56,7 +57,7 @@ def build_app(settings: Settings) -> FastAPI:
     if settings.redis_url:
         from services.worker.arq_app import ArqWaker
 
-        arq_waker = ArqWaker(settings.redis_url)
+        arq_waker = ArqWaker(settings.redis_url, settings.queue_name)
 
         @asynccontextmanager
         async def close_waker(app: FastAPI) -> AsyncIterator[None]:

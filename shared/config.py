@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///var/tongxin.db"
     redis_url: str | None = None
+    queue_name: str = "tongxin:queue"
     secret_key: SecretStr | None = None
     webhook_allow_private_targets: bool = False
     timezone: str = "Asia/Shanghai"

@@ -36,6 +36,8 @@ PG_ADMIN_DSN = os.environ.get("TONGXIN_TEST_PG_ADMIN", "postgresql://postgres@12
 PG_HOST_URL = os.environ.get("TONGXIN_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("TONGXIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Each run has its own databases and queue, so runs side by side never disturb each other.
+RUN = f"{os.getpid()}"
 PASSWORD = "correct horse battery"
 
 # Cheap argon2 parameters for the many users tests make (a hash records its own parameters, so
@@ -91,14 +93,22 @@ async def recreate_database(name: str) -> str:
     return f"{PG_HOST_URL}/{name}"
 
 
+async def drop_database(name: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 async def migrate(url: str) -> None:
     from alembic import command
 
-    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "heads")
 
 
 def test_settings(url: str, **overrides: Any) -> Settings:
-    return Settings(env="test", database_url=url, **overrides)
+    return Settings(env="test", database_url=url, queue_name=f"tongxin-test:{RUN}", **overrides)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -108,7 +118,7 @@ async def database_url(
     """The migrated database of each backend; tests using it run once per backend."""
     if request.param == "postgres":
         needs("postgres")
-        url = await recreate_database("tongxin_test")
+        url = await recreate_database(f"tongxin_test_{RUN}")
     else:
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'tongxin.db'}"
     await migrate(url)
@@ -120,6 +130,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url)
     yield engine
     await engine.dispose()
+    if database_url.startswith("postgresql"):
+        await drop_database(database_url.rsplit("/", 1)[1])
 
 
 @pytest.fixture(scope="session")

@@ -37,8 +37,9 @@ class ArqWaker:
     """Enqueues ``relay`` and ``timer`` jobs after a commit. Never blocks a request for long:
     with Redis down it fails fast, then stays quiet for a few seconds."""
 
-    def __init__(self, url: str, pool: ArqRedis | None = None) -> None:
+    def __init__(self, url: str, queue_name: str, pool: ArqRedis | None = None) -> None:
         self.url = url
+        self.queue_name = queue_name
         self._pool = pool
         self._quiet_until = 0.0
 
@@ -47,7 +48,7 @@ class ArqWaker:
             settings = RedisSettings.from_dsn(self.url)
             settings.conn_timeout = 1
             settings.conn_retries = 0
-            self._pool = await create_pool(settings)
+            self._pool = await create_pool(settings, default_queue_name=self.queue_name)
         return self._pool
 
     async def wake(self, events: list[uuid.UUID], timers: list[tuple[uuid.UUID, datetime]]) -> None:
@@ -57,10 +58,16 @@ class ArqWaker:
             async with asyncio.timeout(WAKE_TIMEOUT):
                 pool = await self._connection()
                 if events:
-                    await pool.enqueue_job("relay_job", _job_id=f"relay:{events[0]}")
+                    await pool.enqueue_job(
+                        "relay_job", _job_id=f"relay:{events[0]}", _queue_name=self.queue_name
+                    )
                 for timer_id, due_at in timers:
                     await pool.enqueue_job(
-                        "timer_job", str(timer_id), _job_id=f"timer:{timer_id}", _defer_until=due_at
+                        "timer_job",
+                        str(timer_id),
+                        _job_id=f"timer:{timer_id}",
+                        _defer_until=due_at,
+                        _queue_name=self.queue_name,
                     )
         except Exception:
             self._quiet_until = time.monotonic() + BACKOFF_AFTER_FAILURE
@@ -81,7 +88,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     if "sessionmaker" not in ctx:
         ctx["engine"] = make_engine(settings.database_url)
         ctx["sessionmaker"] = make_sessionmaker(ctx["engine"])
-    ctx["waker"] = ArqWaker(settings.redis_url or "", pool=ctx["redis"])
+    ctx["waker"] = ArqWaker(settings.redis_url or "", settings.queue_name, pool=ctx["redis"])
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -125,6 +132,7 @@ def build_worker(settings: Settings, *, handle_signals: bool = True, **ctx: Any)
             )
         ],
         redis_settings=redis_settings(settings.redis_url),
+        queue_name=settings.queue_name,
         on_startup=startup,
         on_shutdown=shutdown,
         ctx={"settings": settings, **ctx},

@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from shared.schemas import Input, Resource
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
@@ -23,19 +25,6 @@ Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-
 Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 UserRole = Literal["admin", "staff", "leader", "member", "expert", "department", "auditor"]
 Scope = Literal["read", "webhooks"]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Resource(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 class UserCreate(Input):
