@@ -31,7 +31,7 @@ lint: install
 
 bench: install
 	scripts/services.sh
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ONLY)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

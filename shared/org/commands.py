@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -37,6 +38,18 @@ from shared.org.schemas import check_role_links
 from shared.tenancy import ensure_reference, scoped
 
 M = TypeVar("M", bound=Keyed)
+
+OrganisationSetup = Callable[[AsyncSession, Actor], Awaitable[None]]
+
+# What other contexts create with every new organisation (the default platforms, …); they
+# register here from their own modules, so this context imports none of them.
+ORGANISATION_SETUP: list[OrganisationSetup] = []
+
+
+def on_organisation_created(setup: OrganisationSetup) -> OrganisationSetup:
+    ORGANISATION_SETUP.append(setup)
+    return setup
+
 
 # The references each reference-data table may carry, checked to belong to the same organisation.
 _REFERENCES: dict[str, type[Base]] = {
@@ -294,7 +307,7 @@ async def init_organisation(
     """Create an organisation with its admin; the second value says whether it was new.
 
     Idempotent: an existing organisation of that name is returned unchanged. Other contexts add
-    their defaults (platforms, …) by reacting to this in their own ``init`` hooks.
+    their defaults (platforms, …) through ``on_organisation_created``.
     """
     organisation = await session.scalar(select(Organisation).where(Organisation.name == name))
     if organisation is not None:
@@ -303,6 +316,8 @@ async def init_organisation(
     session.add(organisation)
     await session.flush()
     actor = Actor.system(organisation.id)
+    for setup in ORGANISATION_SETUP:
+        await setup(session, actor)
     await create_user(
         session,
         actor,

@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): each module here with a ``main()`` prints figures and ratios."""
