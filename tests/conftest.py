@@ -111,6 +111,9 @@ def test_settings(url: str, **overrides: Any) -> Settings:
     return Settings(env="test", database_url=url, queue_name=f"tongxin-test:{RUN}", **overrides)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 async def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
