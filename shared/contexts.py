@@ -3,3 +3,4 @@ workflows and automations are registered wherever the app, the worker or Alembic
 
 from shared import audit, events, idempotency, timers  # noqa: F401
 from shared.org import models as org_models  # noqa: F401
+from shared.party import models as party_models  # noqa: F401
