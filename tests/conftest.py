@@ -8,9 +8,11 @@ that need it are skipped with a loud notice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,25 @@ def test_settings(url: str, **overrides: Any) -> Settings:
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+@asynccontextmanager
+async def arq_worker(settings: Settings, sessionmaker: Any) -> AsyncIterator[Any]:
+    """A real arq worker on the test Redis (the per-run queue), running in this event loop."""
+    from services.worker.arq_app import build_worker
+
+    needs("redis")
+    worker = build_worker(settings, handle_signals=False, sessionmaker=sessionmaker)
+    task = asyncio.create_task(worker.async_run())
+    try:
+        yield worker
+    finally:
+        # arq's close() re-raises the cancellation of jobs still in flight; that is expected here.
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker.close()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

@@ -12,14 +12,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.worker import jobs
-from services.worker.arq_app import ArqWaker, build_worker
+from services.worker.arq_app import ArqWaker
 from services.worker.embedded import EmbeddedRunner
 from shared import clock, timers
 from shared.automation import EVENT_HANDLERS
 from shared.config import Settings
 from shared.events import Event
 from shared.timers import Timer
-from tests.conftest import REDIS_URL, World, needs, test_settings
+from tests.conftest import REDIS_URL, World, arq_worker, needs, test_settings
 from tests.worker.conftest import client_for, gadget_app, new_gadget
 from tests.worker.gadget import HANDLED, Gadget
 
@@ -78,17 +78,12 @@ async def test_arq_worker_on_redis_handles_committed_event(
     settings = test_settings(
         database_url, redis_url=REDIS_URL, sweep_interval=timedelta(minutes=10)
     )
-    worker = build_worker(settings, handle_signals=False, sessionmaker=sessions)
-    task = asyncio.create_task(worker.async_run())
     waker = ArqWaker(REDIS_URL, settings.queue_name)
-    try:
+    async with arq_worker(settings, sessions):
         gadget_id = await new_gadget(sessions, world.organisation_id)
         await _start(gadget_app(settings, engine, waker=waker), gadget_id, world)
         await _wait_for_state(sessions, gadget_id, "done")
-    finally:
         await waker.close()
-        await worker.close()
-        task.cancel()
 
 
 async def test_writes_succeed_while_redis_is_down_and_the_sweep_catches_up(
@@ -228,17 +223,12 @@ async def test_redis_flushed_with_timers_pending_they_still_fire(
     await redis.flushdb()
     await redis.aclose()
     clock.advance(timedelta(seconds=2))
-    worker = build_worker(settings, handle_signals=False, sessionmaker=sessions)
-    task = asyncio.create_task(worker.async_run())  # its startup sweep finds the timer in the DB
-    try:
+    async with arq_worker(settings, sessions):  # its startup sweep finds the timer in the DB
         for _ in range(200):
             if await _pings(sessions, gadget_id) == 1:
                 break
             await asyncio.sleep(0.05)
         assert await _pings(sessions, gadget_id) == 1
-    finally:
-        await worker.close()
-        task.cancel()
 
 
 async def test_two_relays_in_parallel_handle_each_event_once(
