@@ -21,6 +21,7 @@ run: install
 
 test: install
 	scripts/services.sh
+	scripts/chromium.sh
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory lint
 

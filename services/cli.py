@@ -20,14 +20,19 @@ DEMO_PASSWORD = "tongxin-demo"
 
 
 def _settings() -> Settings:
+    """The settings, or an exit with one line per bad setting (no traceback: it is the
+    operator's input that is wrong, not the program)."""
     try:
         return get_settings()
     except ValidationError as exc:
-        lines = [
-            f"  TONGXIN_{'_'.join(map(str, e['loc'])).upper() or '(settings)'}: {e['msg']}"
-            for e in exc.errors()
-        ]
-        sys.exit("tongxin: bad settings:\n" + "\n".join(lines))
+        sys.exit("\n".join(_reason(error) for error in exc.errors()))
+
+
+def _reason(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    name = "_".join(map(str, error["loc"])).upper()
+    # Checks across settings (the secret key in production) name their setting themselves.
+    return f"tongxin: TONGXIN_{name}: {message}" if name else f"tongxin: {message}"
 
 
 def alembic_config(database_url: str) -> Any:

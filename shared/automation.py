@@ -19,6 +19,8 @@ EventHandler = Callable[[AsyncSession, Event], Awaitable[None]]
 TimerHandler = Callable[[AsyncSession, Timer], Awaitable[None]]
 
 EVENT_HANDLERS: defaultdict[str, list[EventHandler]] = defaultdict(list)
+# Run for every event after its type's handlers (the webhook fan-out and the feed position).
+EVENT_OBSERVERS: list[EventHandler] = []
 TIMER_HANDLERS: dict[str, TimerHandler] = {}
 
 
@@ -29,6 +31,11 @@ def on_event(*types: str) -> Callable[[EventHandler], EventHandler]:
         return handler
 
     return register
+
+
+def on_every_event(handler: EventHandler) -> EventHandler:
+    EVENT_OBSERVERS.append(handler)
+    return handler
 
 
 def on_timer(kind: str) -> Callable[[TimerHandler], TimerHandler]:

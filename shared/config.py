@@ -14,6 +14,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _DEVELOPMENT_KEY = "tongxin-development-key-not-for-production-use"
 
 
+def known_timezone(value: str) -> str:
+    """``value`` if it names an IANA time zone, else ValueError (for validators)."""
+    try:
+        ZoneInfo(value)
+    # A region folder such as "Asia" is a directory in the zone database: OSError, not NotFound.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TONGXIN_", extra="ignore")
 
@@ -23,6 +33,12 @@ class Settings(BaseSettings):
     queue_name: str = "tongxin:queue"
     secret_key: SecretStr | None = None
     webhook_allow_private_targets: bool = False
+    # Standard Webhooks: success is a 2xx within 15 s, connecting within 5 s. A claimed delivery's
+    # lease must outlive the longest send, or a second worker could send the same attempt.
+    webhook_timeout: timedelta = timedelta(seconds=15)
+    webhook_connect_timeout: timedelta = timedelta(seconds=5)
+    webhook_lease: timedelta = timedelta(seconds=60)
+    worker_metrics_port: int | None = None
     timezone: str = "Asia/Shanghai"
     sweep_interval: timedelta = timedelta(seconds=15)
     access_token_ttl: timedelta = timedelta(minutes=15)
@@ -35,11 +51,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return known_timezone(value)
 
     @field_validator("database_url")
     @classmethod
@@ -48,12 +60,29 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
-    @field_validator("sweep_interval")
+    @field_validator(
+        "sweep_interval", "access_token_ttl", "refresh_token_ttl", "login_failure_window"
+    )
     @classmethod
     def _positive_interval(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
             raise ValueError("must be a positive duration such as PT15S")
         return value
+
+    @field_validator("max_body_bytes", "login_max_failures")
+    @classmethod
+    def _positive_count(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_send(self) -> Settings:
+        if self.webhook_connect_timeout <= timedelta(0) or self.webhook_timeout <= timedelta(0):
+            raise ValueError("webhook timeouts must be positive durations such as PT15S")
+        if self.webhook_lease < self.webhook_timeout + timedelta(seconds=1):
+            raise ValueError("TONGXIN_WEBHOOK_LEASE must exceed TONGXIN_WEBHOOK_TIMEOUT by 1 s")
+        return self
 
     @model_validator(mode="after")
     def _secret_outside_development(self) -> Settings:

@@ -29,6 +29,12 @@ class Action:
     roles: frozenset[Role] = frozenset()
     auto: bool = False
     label_zh: str = ""
+    # When one action leads to several states, the event may differ by target
+    # (a leader's decide → closed | reworked); unlisted targets use ``event``.
+    target_events: tuple[tuple[str, str], ...] = ()
+
+    def event_for(self, target: str) -> str:
+        return dict(self.target_events).get(target, self.event)
 
     def performable_by(self, actor: Actor) -> bool:
         if self.auto:
@@ -152,7 +158,7 @@ async def transition(
     await events.emit(
         session,
         organisation_id=obj.organisation_id,
-        type=f"{workflow.name}.{action.event}",
+        type=f"{workflow.name}.{action.event_for(to)}",
         subject_type=workflow.name,
         subject_id=obj.id,
         state=to,

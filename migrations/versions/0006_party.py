@@ -1,7 +1,7 @@
 """party building: branches, partners, joint activities, theme tasks, problems solved
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-29 00:05:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import shared.db
 
 revision: str = "0006"
-down_revision: str | None = "0001"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

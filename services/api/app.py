@@ -14,7 +14,21 @@ import shared.contexts  # noqa: F401  (registers every context's workflows)
 from services.api import problems
 from services.api.deps import IdempotencyReplay, replay_response
 from services.api.middleware import BodyLimit, RequestContext
-from services.api.routers import auth, meta, ops, org, party
+from services.api.routers import (
+    auth,
+    consultation,
+    events,
+    meta,
+    ops,
+    org,
+    party,
+    report,
+    scorecard,
+    studio,
+    suggestion,
+    supervision,
+    webhooks,
+)
 from shared.config import Settings, get_settings
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Waker
@@ -67,7 +81,20 @@ def create_app(
     app.add_middleware(RequestContext)  # outermost: its request id is on every response
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, org, meta, party):
+    for module in (
+        auth,
+        org,
+        meta,
+        party,
+        supervision,
+        studio,
+        consultation,
+        suggestion,
+        report,
+        events,
+        webhooks,
+        scorecard,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops.router)

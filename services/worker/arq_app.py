@@ -17,11 +17,15 @@ from typing import Any
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import cron
-from arq.worker import Worker
+from arq.worker import Worker, func
+from prometheus_client import start_http_server
 
-from services.worker import jobs
+import shared.contexts  # noqa: F401  (every table, automation and timer handler registered)
+from services.worker import delivery, jobs
+from shared import clock
 from shared.config import Settings, get_settings
 from shared.db import make_engine, make_sessionmaker
+from shared.webhook.doorbell import DueDelivery
 
 log = logging.getLogger("tongxin.worker")
 
@@ -74,6 +78,29 @@ class ArqWaker:
             await self.close()
             raise
 
+    async def wake_deliveries(self, deliveries: list[DueDelivery]) -> None:
+        """One job per attempt (``deliver:<delivery>:<attempt>``), deferred to when it is due;
+        arq refuses a second job with the same id, so repeats ring once."""
+        if time.monotonic() < self._quiet_until:
+            return
+        now = clock.now()
+        try:
+            async with asyncio.timeout(WAKE_TIMEOUT):
+                pool = await self._connection()
+                for delivery_id, attempt, due in deliveries:
+                    await pool.enqueue_job(
+                        "deliver_job",
+                        str(delivery_id),
+                        attempt,
+                        _job_id=f"deliver:{delivery_id}:{attempt}",
+                        _defer_until=due if due > now else None,
+                        _queue_name=self.queue_name,
+                    )
+        except Exception:
+            self._quiet_until = time.monotonic() + BACKOFF_AFTER_FAILURE
+            await self.close()
+            raise
+
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -89,9 +116,14 @@ async def startup(ctx: dict[str, Any]) -> None:
         ctx["engine"] = make_engine(settings.database_url)
         ctx["sessionmaker"] = make_sessionmaker(ctx["engine"])
     ctx["waker"] = ArqWaker(settings.redis_url or "", settings.queue_name, pool=ctx["redis"])
+    ctx["sender"] = delivery.Sender(delivery.Policy.from_settings(settings))
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if "sender" in ctx:
+        await ctx["sender"].aclose()
     if "engine" in ctx:
         await ctx["engine"].dispose()
 
@@ -107,8 +139,17 @@ async def timer_job(ctx: dict[str, Any], timer_id: str) -> bool:
 
 
 async def sweep_job(ctx: dict[str, Any]) -> int:
-    """Due timers and waiting events, found in the database whatever Redis lost."""
-    return await jobs.sweep(ctx["sessionmaker"], ctx["waker"])
+    """Due timers, waiting events and due deliveries, found in the database whatever Redis
+    lost."""
+    return await jobs.sweep(ctx["sessionmaker"], ctx["waker"], ctx["sender"])
+
+
+async def deliver_job(ctx: dict[str, Any], delivery_id: str, attempt: int) -> bool:
+    """Make this attempt of this delivery if it is still due and nobody holds it (a repeat, or
+    a doorbell the sweep already answered, finds nothing to do)."""
+    return await delivery.deliver_one(
+        ctx["sessionmaker"], ctx["waker"], ctx["sender"], uuid.UUID(delivery_id), attempt
+    )
 
 
 def _sweep_seconds(interval: float) -> set[int]:
@@ -121,7 +162,13 @@ def build_worker(settings: Settings, *, handle_signals: bool = True, **ctx: Any)
     if not settings.redis_url:
         raise ValueError("the arq worker needs TONGXIN_REDIS_URL")
     return Worker(
-        functions=[relay_job, timer_job, sweep_job],
+        functions=[
+            relay_job,
+            timer_job,
+            sweep_job,
+            # Shorter than the lease: arq must not outlive the claim it runs under.
+            func(deliver_job, timeout=settings.webhook_lease.total_seconds()),
+        ],
         cron_jobs=[
             cron(
                 sweep_job,

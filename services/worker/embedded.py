@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.worker import jobs
+from services.worker import delivery, jobs
 from shared import clock
+from shared.config import get_settings
+from shared.webhook.doorbell import DueDelivery
 
 log = logging.getLogger("tongxin.worker")
 
@@ -28,12 +30,18 @@ class EmbeddedRunner:
         self.sweep_interval = sweep_interval
         self._bell = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sender: delivery.Sender | None = None
 
     async def wake(self, events: list[uuid.UUID], timers: list[tuple[uuid.UUID, datetime]]) -> None:
         self._bell.set()
 
+    async def wake_deliveries(self, deliveries: list[DueDelivery]) -> None:
+        self._bell.set()
+
     async def run_once(self) -> int:
-        return await jobs.sweep(self.sessionmaker, self)
+        if self._sender is None:  # one HTTP client for the runner's life
+            self._sender = delivery.Sender(delivery.Policy.from_settings(get_settings()))
+        return await jobs.sweep(self.sessionmaker, self, self._sender)
 
     async def _loop(self) -> None:
         while True:
@@ -48,6 +56,7 @@ class EmbeddedRunner:
                 await asyncio.wait_for(self._bell.wait(), timeout=wait)
 
     async def _time_to_next_timer(self) -> float:
+        """Until the next timer or delivery retry falls due, at most the sweep interval."""
         wait = self.sweep_interval.total_seconds()
         due = await jobs.next_due(self.sessionmaker)
         if due is not None:
@@ -64,3 +73,6 @@ class EmbeddedRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._sender is not None:
+            await self._sender.aclose()
+            self._sender = None

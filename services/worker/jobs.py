@@ -16,9 +16,10 @@ from prometheus_client import Counter
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.worker import delivery
 from shared import clock
-from shared.automation import EVENT_HANDLERS, TIMER_HANDLERS
-from shared.events import Event, Waker, drop_wakeups, take_wakeups
+from shared.automation import EVENT_HANDLERS, EVENT_OBSERVERS, TIMER_HANDLERS
+from shared.events import Event, Waker, drop_wakeups
 from shared.observability import request_id_var
 from shared.timers import Timer
 
@@ -34,12 +35,7 @@ def _retry_delay(attempts: int) -> timedelta:
 
 
 async def _ring(session: AsyncSession, waker: Waker | None) -> None:
-    events, timers = take_wakeups(session)
-    if waker is not None and (events or timers):
-        try:
-            await waker.wake(events, timers)
-        except Exception:
-            log.warning("wake-up failed; the sweep will pick the work up", exc_info=True)
+    await delivery.ring(session, waker)
 
 
 async def relay_one(sessionmaker: async_sessionmaker[AsyncSession], waker: Waker | None) -> bool:
@@ -61,7 +57,7 @@ async def relay_one(sessionmaker: async_sessionmaker[AsyncSession], waker: Waker
         event_id, attempts = event.id, event.relay_attempts
         token = request_id_var.set(event.request_id)
         try:
-            for handler in EVENT_HANDLERS.get(event.type, ()):
+            for handler in (*EVENT_HANDLERS.get(event.type, ()), *EVENT_OBSERVERS):
                 await handler(session, event)
             event.relayed_at = clock.now()
             await session.commit()
@@ -161,15 +157,24 @@ async def fire_due(
     return done
 
 
-async def sweep(sessionmaker: async_sessionmaker[AsyncSession], waker: Waker | None) -> int:
+async def sweep(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    waker: Waker | None,
+    sender: delivery.Sender | None = None,
+) -> int:
     """Everything the database says is waiting: the safety net under every lost doorbell."""
     fired = await fire_due(sessionmaker, waker)
-    return fired + await relay(sessionmaker, waker)
+    relayed = await relay(sessionmaker, waker)
+    sent = await delivery.deliver_due(sessionmaker, waker, sender)
+    await delivery.refresh_metrics(sessionmaker)
+    return fired + relayed + sent
 
 
 async def next_due(sessionmaker: async_sessionmaker[AsyncSession]) -> datetime | None:
+    """The next timer or delivery retry that falls due."""
     async with sessionmaker() as session:
         due: datetime | None = await session.scalar(
             select(Timer.due_at).where(Timer.state == "pending").order_by(Timer.due_at).limit(1)
         )
-        return due
+    retry = await delivery.next_due(sessionmaker)
+    return min((d for d in (due, retry) if d is not None), default=None)

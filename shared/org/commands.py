@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit, clock
@@ -60,7 +61,8 @@ _REFERENCES: dict[str, type[Base]] = {
     "expert_id": Expert,
 }
 
-_durations = TypeAdapter(list[timedelta])
+# Settings as the API writes them (durations in ISO 8601), for the JSON column and the audit log.
+_as_json = TypeAdapter(dict[str, Any])
 
 
 def _entity(model: type[Keyed]) -> str:
@@ -80,6 +82,13 @@ async def _committees(session: AsyncSession, actor: Actor, ids: list[uuid.UUID])
     if len(found) != len(set(ids)):
         raise Invalid("committee_ids: no such committee.", loc=["body", "committee_ids"])
     return found
+
+
+def _audited(values: dict[str, Any], committee_ids: list[uuid.UUID] | None) -> dict[str, Any]:
+    """The changes as the audit log keeps them: memberships of committees included."""
+    if committee_ids is None:
+        return values
+    return {**values, "committee_ids": sorted(set(committee_ids))}
 
 
 async def create(session: AsyncSession, actor: Actor, model: type[M], values: dict[str, Any]) -> M:
@@ -104,7 +113,7 @@ async def create(session: AsyncSession, actor: Actor, model: type[M], values: di
         entity_type=_entity(model),
         entity_id=obj.id,
         action="created",
-        changes=values,
+        changes=_audited(values, committee_ids),
     )
     return obj
 
@@ -127,7 +136,7 @@ async def update(session: AsyncSession, actor: Actor, obj: Any, values: dict[str
         entity_type=_entity(type(obj)),
         entity_id=obj.id,
         action="updated",
-        changes=values,
+        changes=_audited(values, committee_ids),
     )
     return obj
 
@@ -248,10 +257,9 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, api_key: ApiKey) -
 async def update_settings(
     session: AsyncSession, actor: Actor, organisation: Organisation, values: dict[str, Any]
 ) -> Organisation:
-    if "escalation_after" in values:
-        values["escalation_after"] = _durations.dump_python(values["escalation_after"], mode="json")
+    written = _as_json.dump_python(values, mode="json")
     for field, value in values.items():
-        setattr(organisation, field, value)
+        setattr(organisation, field, written[field] if field == "escalation_after" else value)
     await session.flush()
     audit.record(
         session,
@@ -259,7 +267,7 @@ async def update_settings(
         entity_type="organisation",
         entity_id=organisation.id,
         action="settings_updated",
-        changes=values,
+        changes=written,
     )
     return organisation
 
@@ -281,20 +289,28 @@ async def authenticate(
     After ``max_failures`` failures for a username within ``window`` every try is refused
     (429) until the window has passed, whether or not the password is right.
     """
-    since = clock.now() - window
-    failures = await session.scalar(
-        select(func.count()).where(LoginFailure.username == username, LoginFailure.at > since)
+    key = username[:100]  # as the failure is stored, so over-long names are counted too
+    now = clock.now()
+    recent = await session.scalars(
+        select(LoginFailure.at)
+        .where(LoginFailure.username == key, LoginFailure.at > now - window)
+        .order_by(LoginFailure.at.desc())
+        .limit(max_failures)
     )
-    if (failures or 0) >= max_failures:
+    failures = list(recent.all())
+    if len(failures) >= max_failures:
+        # The block lifts when the oldest of the last ``max_failures`` leaves the window.
+        wait = failures[-1] + window - now
         raise RateLimited(
-            "Too many failed logins; try again later.", retry_after=int(window.total_seconds())
+            "Too many failed logins; try again later.",
+            retry_after=max(1, math.ceil(wait.total_seconds())),
         )
     user = await session.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else DUMMY_PASSWORD_HASH, password)
     if user is not None and ok and user.active:
-        await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        await session.execute(delete(LoginFailure).where(LoginFailure.username == key))
         return user
-    session.add(LoginFailure(id=uuid7(), username=username[:100], client=client, at=clock.now()))
+    session.add(LoginFailure(id=uuid7(), username=key, client=client, at=now))
     return None
 
 

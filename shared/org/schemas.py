@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from shared.config import known_timezone
 from shared.schemas import Input, Resource
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -25,6 +26,20 @@ Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-
 Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 UserRole = Literal["admin", "staff", "leader", "member", "expert", "department", "auditor"]
 Scope = Literal["read", "webhooks"]
+
+
+class Patch(Input):
+    """A PATCH body: a field left out stays as it is; ``null`` clears only the fields listed in
+    ``clearable`` (the others are required columns, so null there is bad input, a 422)."""
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _null_only_where_clearable(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise ValueError("may not be null")
+        return value
 
 
 class UserCreate(Input):
@@ -59,7 +74,9 @@ def check_role_links(
             raise ValueError(f"{linked_role}_id is only for role {linked_role}")
 
 
-class UserUpdate(Input):
+class UserUpdate(Patch):
+    clearable = frozenset({"department_id", "member_id", "expert_id"})
+
     password: Password | None = None
     role: UserRole | None = None
     display_name: Name | None = None
@@ -80,12 +97,13 @@ class UserOut(Resource):
     active: bool
 
 
+# Sectors and committees hold 100 characters; departments fit the same limit comfortably.
 class NamedCreate(Input):
-    name: Name
+    name: ShortName
 
 
-class NamedUpdate(Input):
-    name: Name | None = None
+class NamedUpdate(Patch):
+    name: ShortName | None = None
 
 
 class NamedOut(Resource):
@@ -104,7 +122,9 @@ class RegionCreate(Input):
     lon: Longitude | None = None
 
 
-class RegionUpdate(Input):
+class RegionUpdate(Patch):
+    clearable = frozenset({"parent_id", "lat", "lon"})
+
     name: ShortName | None = None
     parent_id: uuid.UUID | None = None
     lat: Latitude | None = None
@@ -130,7 +150,9 @@ class MemberCreate(Input):
     active: bool = True
 
 
-class MemberUpdate(Input):
+class MemberUpdate(Patch):
+    clearable = frozenset({"sector_id", "phone", "bio", "photo_url"})
+
     name: ShortName | None = None
     sector_id: uuid.UUID | None = None
     committee_ids: list[uuid.UUID] | None = Field(default=None, max_length=20)
@@ -160,7 +182,9 @@ class ExpertCreate(Input):
     active: bool = True
 
 
-class ExpertUpdate(Input):
+class ExpertUpdate(Patch):
+    clearable = frozenset({"affiliation"})
+
     name: ShortName | None = None
     field: ShortName | None = None
     batch: Annotated[int, Field(ge=1, le=100)] | None = None
@@ -210,7 +234,7 @@ class SettingsOut(BaseModel):
     rating_reminder_before: timedelta
 
 
-class SettingsUpdate(Input):
+class SettingsUpdate(Patch):
     timezone: str | None = None
     reminder_before: Duration | None = None
     escalation_after: list[Duration] | None = Field(default=None, min_length=1, max_length=5)
@@ -222,12 +246,7 @@ class SettingsUpdate(Input):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return None if value is None else known_timezone(value)
 
     @field_validator("escalation_after")
     @classmethod

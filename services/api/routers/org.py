@@ -2,6 +2,7 @@
 integrators with the ``read`` scope) read. Users and API keys: admin writes, auditor reads."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -15,6 +16,7 @@ from shared.auth import OFFICE_READERS, Actor, Role
 from shared.org import commands, queries
 from shared.org import schemas as s
 from shared.org.models import ApiKey, Committee, Department, Expert, Member, Region, Sector, User
+from shared.studio import queries as studio_queries
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -35,6 +37,8 @@ class RegionFilters(NoFilters):
 class MemberFilters(NoFilters):
     sector_id: uuid.UUID | None = None
     active: bool | None = None
+    # Stationed today in an active studio (点对点进驻); false lists the members still to station.
+    stationed: bool | None = None
 
 
 class ExpertFilters(NoFilters):
@@ -56,8 +60,10 @@ def reference_routes(
     filters: type[NoFilters] = NoFilters,
     *,
     tag: str,
+    lister: Callable[..., Awaitable[Any]] = queries.page,
 ) -> None:
-    """The five routes of a reference-data collection, all with the same role rule."""
+    """The five routes of a reference-data collection, all with the same role rule.
+    ``lister`` pages the list when a filter needs more than equality on a column."""
     item = f"{path}/{{object_id}}"
 
     @router.get(path, response_model=PageOut[out_schema], tags=[tag])  # type: ignore[valid-type]
@@ -68,7 +74,7 @@ def reference_routes(
         limit: Limit = 20,
         cursor: Cursor = None,
     ) -> dict[str, Any]:
-        page = await queries.page(
+        page = await lister(
             session,
             actor,
             model,
@@ -136,7 +142,14 @@ reference_routes(
     "/regions", Region, s.RegionCreate, s.RegionUpdate, s.RegionOut, RegionFilters, tag="regions"
 )
 reference_routes(
-    "/members", Member, s.MemberCreate, s.MemberUpdate, s.MemberOut, MemberFilters, tag="members"
+    "/members",
+    Member,
+    s.MemberCreate,
+    s.MemberUpdate,
+    s.MemberOut,
+    MemberFilters,
+    tag="members",
+    lister=studio_queries.member_page,
 )
 reference_routes(
     "/experts", Expert, s.ExpertCreate, s.ExpertUpdate, s.ExpertOut, ExpertFilters, tag="experts"

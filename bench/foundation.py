@@ -1,0 +1,372 @@
+"""Foundation benchmark (issue 2, "Speed"): Tongxin's sector endpoints on PostgreSQL against a
+bare FastAPI + asyncpg app doing the same database work, and a list page's latency at 10,000
+and at 1,000,000 rows.
+
+Targets: authenticated reads ≥ 0.7× the bare app's throughput, writes (which also write an audit
+row) ≥ 0.5×, and a page at 1,000,000 rows within 1.2× of its latency at 10,000 rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from bench.common import (
+    Database,
+    Load,
+    RequestMaker,
+    Result,
+    Server,
+    Subject,
+    Target,
+    compare,
+    create_organisation,
+    free_port,
+    fresh_database,
+    login,
+    machine_load,
+    measure,
+    migrate,
+    ms,
+    print_table,
+    print_targets,
+    ratio,
+    run,
+    serve,
+    tongxin_server,
+)
+from shared.db import uuid7
+from shared.pagination import decode_cursor, encode_cursor
+
+DATABASE = "tongxin_bench"
+ORGANISATION = "基准测试政协"
+ADMIN = "bench-admin"
+SMALL, LARGE = 10_000, 1_000_000
+THROUGHPUT = Load(concurrency=16, duration=8.0, rounds=4, warmup=1.0)
+LATENCY = Load(concurrency=1, duration=4.0, rounds=8, warmup=0.5)
+COLUMNS = "id, name, version, created_at, updated_at"
+
+# --- the bare app: the same database work with nothing around it --------------------------------
+# No authentication, no transaction per request, no audit row, no request id, no access log: what
+# Tongxin costs beyond this is the price of its conventions. Served by
+# ``uvicorn --factory bench.foundation:bare_app`` with BENCH_DSN and BENCH_ORGANISATION_ID set.
+
+bare = APIRouter()
+
+
+class SectorIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+def _sector(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "version": row["version"],
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+@bare.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@bare.get("/sectors/{sector_id}")
+async def get_sector(request: Request, sector_id: uuid.UUID) -> JSONResponse:
+    row = await request.app.state.pool.fetchrow(
+        f"SELECT {COLUMNS} FROM sectors WHERE id = $1 AND organisation_id = $2",
+        sector_id,
+        request.app.state.organisation_id,
+    )
+    if row is None:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    return JSONResponse(_sector(row))
+
+
+@bare.get("/sectors")
+async def list_sectors(
+    request: Request, limit: int = 20, cursor: str | None = None
+) -> JSONResponse:
+    rows = await request.app.state.pool.fetch(
+        f"SELECT {COLUMNS} FROM sectors WHERE organisation_id = $1 AND id > $2 "
+        "ORDER BY id LIMIT $3",
+        request.app.state.organisation_id,
+        decode_cursor(cursor) if cursor else uuid.UUID(int=0),
+        limit + 1,
+    )
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
+    return JSONResponse({"items": [_sector(r) for r in page], "next_cursor": next_cursor})
+
+
+@bare.post("/sectors", status_code=201)
+async def create_sector(request: Request, body: SectorIn) -> JSONResponse:
+    row = await request.app.state.pool.fetchrow(
+        "INSERT INTO sectors (id, organisation_id, name, version, created_at, updated_at) "
+        f"VALUES ($1, $2, $3, 1, now(), now()) RETURNING {COLUMNS}",
+        uuid7(),
+        request.app.state.organisation_id,
+        body.name,
+    )
+    return JSONResponse(_sector(row), status_code=201)
+
+
+def bare_app() -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # As many connections as Tongxin's engine may open (pool 10 + overflow 10).
+        app.state.pool = await asyncpg.create_pool(
+            os.environ["BENCH_DSN"], min_size=10, max_size=20
+        )
+        app.state.organisation_id = uuid.UUID(os.environ["BENCH_ORGANISATION_ID"])
+        yield
+        await app.state.pool.close()
+
+    app = FastAPI(lifespan=lifespan)
+    app.include_router(bare)
+    return app
+
+
+def bare_server(database: Database, organisation_id: uuid.UUID) -> AbstractContextManager[Server]:
+    port = free_port()
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "bench.foundation:bare_app"]
+    argv += f"--host 127.0.0.1 --port {port} --no-access-log --log-level warning".split()
+    env = {"BENCH_DSN": database.dsn, "BENCH_ORGANISATION_ID": str(organisation_id)}
+    return serve("bare", argv, port, env=env, ready_path="/healthz")
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+# Rows with UUIDv7 ids made in SQL: 48 bits of milliseconds (one per row, from an hour ago, so
+# they sort before anything the API creates during the run), version 7, variant 10, and bits of
+# an md5 for the rest. Names are unique per organisation, as the constraint requires.
+FILL_SQL = """
+INSERT INTO sectors (id, organisation_id, name, version, created_at, updated_at)
+SELECT (lpad(to_hex($2::bigint + g), 12, '0') || '7' || substr(h, 1, 3) || '8'
+        || substr(h, 4, 15))::uuid,
+       $1, 'bulk-' || g, 1, now(), now()
+FROM generate_series($3::bigint, $4::bigint) AS g, LATERAL md5(g::text) AS h
+"""
+EPOCH_MS = time.time_ns() // 1_000_000 - 3_600_000
+
+
+async def organisation_id(database: Database) -> uuid.UUID:
+    connection = await asyncpg.connect(database.dsn)
+    try:
+        found: uuid.UUID = await connection.fetchval(
+            "SELECT id FROM organisations WHERE name = $1", ORGANISATION
+        )
+        return found
+    finally:
+        await connection.close()
+
+
+async def fill_sectors(database: Database, organisation: uuid.UUID, rows: int) -> tuple[int, float]:
+    """Top the sectors table up to ``rows`` rows; returns rows added and seconds taken."""
+    started = time.perf_counter()
+    connection = await asyncpg.connect(database.dsn)
+    try:
+        have: int = await connection.fetchval("SELECT count(*) FROM sectors")
+        if rows > have:
+            await connection.execute(FILL_SQL, organisation, EPOCH_MS, have + 1, rows)
+        # Fresh statistics and visibility map, as autovacuum would leave them on a live system.
+        await connection.execute("VACUUM ANALYZE sectors")
+    finally:
+        await connection.close()
+    return max(rows - have, 0), time.perf_counter() - started
+
+
+async def sample(database: Database, sql: str, *args: Any) -> list[Any]:
+    connection = await asyncpg.connect(database.dsn)
+    try:
+        return [row[0] for row in await connection.fetch(sql, *args)]
+    finally:
+        await connection.close()
+
+
+async def middle_id(database: Database) -> uuid.UUID:
+    rows = await sample(
+        database,
+        "SELECT id FROM sectors ORDER BY id OFFSET (SELECT count(*) / 2 FROM sectors) LIMIT 1",
+    )
+    found: uuid.UUID = rows[0]
+    return found
+
+
+def page_query(organisation: uuid.UUID, after: uuid.UUID | None) -> str:
+    """The SQL Tongxin's ``GET /sectors`` runs (its own statement, with the values inlined)."""
+    from sqlalchemy.dialects import postgresql
+
+    from shared.auth import Actor
+    from shared.org.models import Sector
+    from shared.tenancy import scoped
+
+    stmt = scoped(Sector, Actor.system(organisation))
+    if after is not None:
+        stmt = stmt.where(Sector.id > after)
+    stmt = stmt.order_by(Sector.id).limit(21)
+    compiled = stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    return " ".join(str(compiled).split())
+
+
+async def explain(database: Database, sql: str) -> list[str]:
+    return await sample(database, f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}")
+
+
+# --- the cases -----------------------------------------------------------------------------------
+
+
+def prepare(database: Database) -> uuid.UUID:
+    """Migrate, create the organisation and its admin, and give it SMALL sectors."""
+    migrate(database)
+    run(create_organisation(database, ORGANISATION, ADMIN))
+    organisation = run(organisation_id(database))
+    added, seconds = run(fill_sectors(database, organisation, SMALL))
+    print(f"{database.name}: {added:,} sectors inserted in {seconds:.1f} s", flush=True)
+    return organisation
+
+
+def throughput(
+    tongxin: Server, bare_: Server, auth: dict[str, str], ids: list[uuid.UUID]
+) -> list[tuple[Result, Result]]:
+    """Reads by id, first pages and creates, each under the same load on both apps."""
+    names = itertools.count()
+    cases: list[tuple[str, Callable[[str], RequestMaker]]] = [
+        (
+            "GET /sectors/{id}",
+            lambda p: lambda n: ("GET", f"{p}/sectors/{ids[n % len(ids)]}", None),
+        ),
+        ("GET /sectors?limit=20", lambda p: lambda n: ("GET", f"{p}/sectors?limit=20", None)),
+        (
+            "POST /sectors",
+            lambda p: lambda n: ("POST", f"{p}/sectors", {"name": f"load-{next(names)}"}),
+        ),
+    ]
+    pairs = []
+    for case, maker in cases:
+        mine = Subject(f"tongxin {case}", tongxin, maker("/api/v1"), auth)
+        theirs = Subject(f"bare    {case}", bare_, maker(""))
+        done = measure([mine, theirs], THROUGHPUT)
+        pairs.append((done[0], done[1]))
+        print(f"  measured {case} ({machine_load()})", flush=True)
+    return pairs
+
+
+def page(
+    label: str, server: Server, prefix: str, auth: dict[str, str], cursor: str
+) -> list[Subject]:
+    """The first page and a page from the middle of the table, as subjects to measure."""
+    first = f"{prefix}/sectors?limit=20"
+    middle = f"{first}&cursor={cursor}"
+    return [
+        Subject(f"{label} first page", server, lambda _: ("GET", first, None), auth),
+        Subject(f"{label} middle page", server, lambda _: ("GET", middle, None), auth),
+    ]
+
+
+def print_explain(small: Database, large: Database) -> bool:
+    """Print the plans of Tongxin's page query on the large table, and the execution times on
+    both; True when every plan walks the primary key index."""
+    index_scans, times = True, []
+    for rows, database in ((SMALL, small), (LARGE, large)):
+        organisation, after = run(organisation_id(database)), run(middle_id(database))
+        for where, cursor_id in (("first page", None), ("middle page", after)):
+            sql = page_query(organisation, cursor_id)
+            plan = run(explain(database, sql))
+            index_scans &= any("Index Scan using pk_sectors" in line for line in plan)
+            times.append(f"{where} at {rows:,} rows {plan[-1].split(': ')[-1]}")
+            if rows == LARGE:
+                print(f"\nEXPLAIN ANALYZE, {where}, {LARGE:,} rows:\n  {sql}")
+                print("\n".join(f"    {line}" for line in plan))
+    print("\nexecution times (EXPLAIN ANALYZE): " + "; ".join(times))
+    return index_scans
+
+
+def size_comparison(
+    large: Database, tongxin: Server, bare_: Server, auth: dict[str, str], small: Database
+) -> list[Result]:
+    """Page latency on the large table against a second database holding the small one, both
+    served at the same time so that the turns interleave."""
+    large_cursor = encode_cursor(run(middle_id(large)))
+    small_cursor = encode_cursor(run(middle_id(small)))
+    small_org = run(organisation_id(small))
+    with tongxin_server(small) as tongxin_small, bare_server(small, small_org) as bare_small:
+        small_auth = login(tongxin_small, ADMIN)
+        subjects = [
+            *page("tongxin small", tongxin_small, "/api/v1", small_auth, small_cursor),
+            *page("tongxin large", tongxin, "/api/v1", auth, large_cursor),
+            *page("bare small", bare_small, "", {}, small_cursor),
+            *page("bare large", bare_, "", {}, large_cursor),
+        ]
+        results = measure(subjects, LATENCY)
+    print(f"  measured list pages ({machine_load()})", flush=True)
+    return results
+
+
+def main() -> None:
+    started = time.perf_counter()
+    print(f"throughput load: {THROUGHPUT}\nlatency load: {LATENCY}\n{machine_load()}", flush=True)
+    with fresh_database(DATABASE) as large, fresh_database(f"{DATABASE}_small") as small:
+        organisation = prepare(large)
+        prepare(small)
+        with tongxin_server(large) as tongxin, bare_server(large, organisation) as bare_:
+            auth = login(tongxin, ADMIN)
+            ids = run(sample(large, "SELECT id FROM sectors ORDER BY random() LIMIT 1000"))
+            pairs = throughput(tongxin, bare_, auth, ids)
+            added, seconds = run(fill_sectors(large, organisation, LARGE))
+            print(f"{large.name}: {added:,} sectors inserted in {seconds:.1f} s", flush=True)
+            pages = size_comparison(large, tongxin, bare_, auth, small)
+        plan_ok = print_explain(small, large)
+        report(pairs, pages, plan_ok)
+    print(f"foundation benchmark took {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def report(pairs: list[tuple[Result, Result]], pages: list[Result], plan_ok: bool) -> None:
+    load = f"{THROUGHPUT.concurrency} concurrent clients, {THROUGHPUT.duration:.0f} s per case"
+    compare(pairs, f"Throughput and latency ({load}, in {THROUGHPUT.rounds} alternating turns)")
+    by_label = {result.label: result for result in pages}
+    rows = []
+    for app in ("tongxin", "bare"):
+        for where in ("first page", "middle page"):
+            small, large = by_label[f"{app} small {where}"], by_label[f"{app} large {where}"]
+            p50 = [ms(small.p50), ms(large.p50), f"{ratio(large.p50, small.p50):.2f}x"]
+            p99 = [ms(small.p99), ms(large.p99), f"{ratio(large.p99, small.p99):.2f}x"]
+            rows.append([f"{app} {where}", *p50, *p99])
+    sizes = [f"{SMALL:,}", f"{LARGE:,}", "ratio"]
+    headers = ["GET /sectors?limit=20", *(f"p50 {s}" for s in sizes), *(f"p99 {s}" for s in sizes)]
+    print_table(
+        headers,
+        rows,
+        "List page latency (ms) against table size, one request at a time, interleaved turns",
+    )
+    print(f"\nprimary-key index scan in all four plans: {'yes' if plan_ok else 'NO'}")
+    (read, bare_read), (listed, bare_listed), (write, bare_write) = pairs
+    targets = [
+        Target("read by id: req/s vs bare", ratio(read.rps, bare_read.rps), 0.7, True),
+        Target("page of 20: req/s vs bare", ratio(listed.rps, bare_listed.rps), 0.7, True),
+        Target("write + audit: req/s vs bare", ratio(write.rps, bare_write.rps), 0.5, True),
+    ]
+    for where in ("first page", "middle page"):
+        small, large = by_label[f"tongxin small {where}"], by_label[f"tongxin large {where}"]
+        name = f"{where} p50 at {LARGE:,} vs {SMALL:,} rows"
+        targets.append(Target(name, ratio(large.p50, small.p50), 1.2, False))
+    print_targets(targets, "Summary: the targets of issue 2")
+    capacity = [
+        Target(f"{case.label.removeprefix('tongxin ')}: bare CPU / tongxin CPU", cpu, limit, True)
+        for (case, base), limit in zip(pairs, (0.7, 0.7, 0.5), strict=True)
+        for cpu in [ratio(base.cpu_ms(base.server_cpu), case.cpu_ms(case.server_cpu))]
+    ]
+    print_targets(capacity, "The same throughput targets by server CPU per request")

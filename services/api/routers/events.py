@@ -1,0 +1,49 @@
+"""The event feed and the event types. Role rule: admin, staff, leader, auditor, and integrators
+holding the ``read`` scope; everyone sees only their own organisation's events."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from services.api.deps import Session, require
+from services.api.problems import ERROR_RESPONSES
+from services.api.schemas import Cursor, Limit, PageOut
+from shared.auth import OFFICE_READERS, Actor
+from shared.webhook import catalog, queries
+from shared.webhook.schemas import EventEnvelope, EventTypeOut
+
+router = APIRouter(responses=ERROR_RESPONSES, tags=["events"])
+
+Reader = Annotated[Actor, Depends(require(*OFFICE_READERS, scope="read"))]
+
+
+@router.get(
+    "/events",
+    response_model=PageOut[EventEnvelope],
+    summary="The event feed, oldest first",
+    description=(
+        "Envelopes in the order they became visible. `next_cursor` is where to resume: keep "
+        "it and poll again; it never skips an event that committed late. `type` is an exact "
+        "type, `family.*` or `*`."
+    ),
+)
+async def list_events(
+    session: Session,
+    actor: Reader,
+    type: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    items, next_cursor = await queries.feed_page(
+        session, actor, cursor=cursor, type=type, limit=limit
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get(
+    "/event-types",
+    response_model=PageOut[EventTypeOut],
+    summary="Every event type with the JSON Schema of its envelope",
+)
+async def list_event_types(actor: Reader) -> dict[str, Any]:
+    return {"items": catalog.describe(), "next_cursor": None}

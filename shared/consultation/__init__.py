@@ -1,0 +1,1 @@
+"""Consultation context (协商): the 115 tiers, suggestions, reports and instructions."""

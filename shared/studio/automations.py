@@ -1,0 +1,32 @@
+"""Studio context: what the worker does when a rating's timers fire."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.automation import on_timer
+from shared.studio import commands
+from shared.studio.models import StudioRating
+from shared.timers import Timer
+
+
+async def _awarded(session: AsyncSession, timer: Timer) -> StudioRating | None:
+    """The timer's rating, if it is still awarded (a stale timer does nothing)."""
+    rating = await session.get(StudioRating, timer.subject_id, with_for_update=True)
+    return rating if rating is not None and rating.state == "awarded" else None
+
+
+@on_timer(commands.EXPIRE_TIMER)
+async def expire_rating(session: AsyncSession, timer: Timer) -> None:
+    """At ``valid_until`` an awarded rating expires (and stops being the studio's current one)."""
+    rating = await _awarded(session, timer)
+    if rating is not None:
+        await commands.expire_rating(session, rating)
+
+
+@on_timer(commands.REMINDER_TIMER)
+async def remind_rating_expiry(session: AsyncSession, timer: Timer) -> None:
+    """``rating_reminder_before`` ahead of expiry: a reminder on the rating's timeline."""
+    rating = await _awarded(session, timer)
+    if rating is not None:
+        await commands.remind_rating_expiry(session, rating)

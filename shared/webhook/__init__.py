@@ -1,0 +1,1 @@
+"""Events and webhooks for integrators (推送): the feed, subscriptions, signed deliveries."""

@@ -1,0 +1,663 @@
+"""Organisation context: reference data, users, settings, role rules, tenancy, N+1, audit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.api.test_auth import bearer, login, problem
+from tests.conftest import World
+
+pytestmark = pytest.mark.asyncio
+
+API = "/api/v1"
+
+# collection → (a valid create body, a valid patch body)
+COLLECTIONS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "sectors": ({"name": "经济界"}, {"name": "经济界别"}),
+    "committees": ({"name": "提案委"}, {"name": "提案委员会"}),
+    "departments": ({"name": "区水利局"}, {"name": "区水利局（新）"}),
+    "regions": ({"name": "姜山镇", "level": "town", "lat": 29.7, "lon": 121.5}, {"lat": 29.8}),
+    "members": ({"name": "李委员", "standing": True}, {"bio": "长期关注民生"}),
+    "experts": ({"name": "王教授", "field": "城市规划", "batch": 2}, {"affiliation": "宁波大学"}),
+}
+READERS = ["admin", "staff", "leader", "auditor"]
+OUTSIDERS = ["member", "department", "department2"]
+
+
+async def post(client: httpx.AsyncClient, world: World, path: str, body: dict[str, Any]) -> Any:
+    response = await client.post(f"{API}/{path}", json=body, headers=world.auth("admin"))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def patch(
+    client: httpx.AsyncClient, world: World, path: str, body: dict[str, Any], role: str = "admin"
+) -> httpx.Response:
+    return await client.patch(f"{API}/{path}", json=body, headers=world.auth(role))
+
+
+async def expert_login(client: httpx.AsyncClient, world: World) -> dict[str, str]:
+    """A real expert user (the shared world has none), logged in through /auth/token."""
+    expert = await post(client, world, "experts", {"name": "赵专家", "field": "法律"})
+    username = f"expert-{uuid.uuid4().hex[:8]}"
+    body = {
+        "username": username,
+        "password": "expert password",
+        "role": "expert",
+        "display_name": "赵专家",
+        "expert_id": expert["id"],
+    }
+    await post(client, world, "users", body)
+    tokens = (await login(client, username, "expert password")).json()
+    me = await client.get(f"{API}/me", headers=bearer(tokens["access_token"]))
+    assert me.json()["role"] == "expert" and me.json()["expert_id"] == expert["id"]
+    return bearer(tokens["access_token"])
+
+
+# --- reference data: the five routes and their role rule --------------------------------------
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+async def test_reference_crud(client: httpx.AsyncClient, world: World, collection: str) -> None:
+    create_body, patch_body = COLLECTIONS[collection]
+    response = await client.post(
+        f"{API}/{collection}", json=create_body, headers=world.auth("admin")
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    location = response.headers["location"]
+    assert location == f"{API}/{collection}/{created['id']}"
+    assert response.headers["etag"] == '"1"' and created["version"] == 1
+    assert {k: created[k] for k in create_body} == create_body
+    for role in READERS:
+        fetched = await client.get(location, headers=world.auth(role))
+        assert fetched.status_code == 200 and fetched.json() == created
+        listed = await client.get(f"{API}/{collection}", headers=world.auth(role))
+        assert created["id"] in [item["id"] for item in listed.json()["items"]]
+    stale = await client.patch(
+        location, json=patch_body, headers={**world.auth("admin"), "If-Match": '"7"'}
+    )
+    problem(stale, 412, "version_mismatch")
+    updated = await client.patch(
+        location, json=patch_body, headers={**world.auth("admin"), "If-Match": '"1"'}
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["version"] == 2 and updated.headers["etag"] == '"2"'
+    assert {k: updated.json()[k] for k in patch_body} == patch_body
+    assert (await client.get(location, headers=world.auth("staff"))).json() == updated.json()
+    assert (await client.delete(location, headers=world.auth("admin"))).status_code == 204
+    problem(await client.get(location, headers=world.auth("admin")), 404, "not_found")
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+async def test_reference_role_rule(
+    client: httpx.AsyncClient, world: World, collection: str
+) -> None:
+    create_body, patch_body = COLLECTIONS[collection]
+    created = await post(client, world, collection, create_body)
+    item = f"{API}/{collection}/{created['id']}"
+    expert = await expert_login(client, world)
+    outsiders = [world.auth(role) for role in OUTSIDERS] + [expert]
+    for headers in outsiders:
+        problem(await client.get(f"{API}/{collection}", headers=headers), 403, "forbidden")
+        problem(await client.get(item, headers=headers), 403, "forbidden")
+    for headers in outsiders + [world.auth(role) for role in ("staff", "leader", "auditor")]:
+        response = await client.post(f"{API}/{collection}", json=create_body, headers=headers)
+        problem(response, 403, "forbidden")
+        problem(await client.patch(item, json=patch_body, headers=headers), 403, "forbidden")
+        problem(await client.delete(item, headers=headers), 403, "forbidden")
+    assert (await client.get(item, headers=world.auth("admin"))).json()["version"] == 1
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+async def test_reference_of_another_organisation_is_404(
+    client: httpx.AsyncClient, world: World, other_world: World, collection: str
+) -> None:
+    create_body, patch_body = COLLECTIONS[collection]
+    created = await post(client, world, collection, create_body)
+    item = f"{API}/{collection}/{created['id']}"
+    for role in ("admin", "staff"):
+        problem(await client.get(item, headers=other_world.auth(role)), 404, "not_found")
+    admin = other_world.auth("admin")
+    problem(await client.patch(item, json=patch_body, headers=admin), 404, "not_found")
+    problem(await client.delete(item, headers=admin), 404, "not_found")
+    listed = await client.get(f"{API}/{collection}", headers=admin)
+    assert created["id"] not in [item["id"] for item in listed.json()["items"]]
+    assert (await client.get(item, headers=world.auth("admin"))).json()["version"] == 1
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+async def test_reference_fields_cannot_be_nulled(
+    client: httpx.AsyncClient, world: World, collection: str
+) -> None:
+    created = await post(client, world, collection, COLLECTIONS[collection][0])
+    response = await patch(client, world, f"{collection}/{created['id']}", {"name": None})
+    body = problem(response, 422, "validation_error")
+    assert ["body", "name"] in [e["loc"] for e in body["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("collection", "body"),
+    [
+        ("sectors", {}),
+        ("sectors", {"name": "  "}),
+        ("sectors", {"name": "x", "colour": "red"}),
+        ("committees", {"name": "x" * 101}),
+        ("experts", {"name": "x", "field": "y", "batch": 0}),
+        ("members", {"name": "x", "committee_ids": ["not-a-uuid"]}),
+        ("members", {"name": "x", "standing": "sometimes"}),
+    ],
+)
+async def test_bad_reference_bodies_are_422(
+    client: httpx.AsyncClient, world: World, collection: str, body: dict[str, Any]
+) -> None:
+    response = await client.post(f"{API}/{collection}", json=body, headers=world.auth("admin"))
+    problem(response, 422, "validation_error")
+
+
+async def test_unknown_id_and_bad_id(client: httpx.AsyncClient, world: World) -> None:
+    headers = world.auth("admin")
+    problem(await client.get(f"{API}/sectors/{uuid.uuid4()}", headers=headers), 404, "not_found")
+    problem(await client.get(f"{API}/sectors/not-a-uuid", headers=headers), 422, "validation_error")
+
+
+# --- references between rows -------------------------------------------------------------------
+
+
+async def test_references_to_another_organisation_are_422(
+    client: httpx.AsyncClient, world: World, other_world: World
+) -> None:
+    theirs = {
+        name: (await post(client, other_world, path, body))["id"]
+        for name, path, body in [
+            ("sector", "sectors", {"name": "他方界别"}),
+            ("committee", "committees", {"name": "他方专委"}),
+            ("town", "regions", {"name": "他方镇", "level": "town"}),
+        ]
+    }
+    cases = [
+        ("members", {"name": "x", "sector_id": theirs["sector"]}, "sector_id"),
+        ("members", {"name": "x", "committee_ids": [theirs["committee"]]}, "committee_ids"),
+        ("regions", {"name": "x", "level": "village", "parent_id": theirs["town"]}, "parent_id"),
+    ]
+    for collection, body, field in cases:
+        response = await client.post(f"{API}/{collection}", json=body, headers=world.auth("admin"))
+        assert ["body", field] in [
+            e["loc"] for e in problem(response, 422, "validation_error")["errors"]
+        ]
+    mine = await post(client, world, "members", {"name": "x"})
+    response = await patch(client, world, f"members/{mine['id']}", {"sector_id": theirs["sector"]})
+    problem(response, 422, "validation_error")
+    user = {"username": f"u-{uuid.uuid4().hex[:8]}", "password": "password1", "display_name": "u"}
+    department = (await client.get(f"{API}/departments", headers=other_world.auth("admin"))).json()
+    response = await client.post(
+        f"{API}/users",
+        json={**user, "role": "department", "department_id": department["items"][0]["id"]},
+        headers=world.auth("admin"),
+    )
+    problem(response, 422, "validation_error")
+
+
+async def test_regions_hang_villages_off_towns(client: httpx.AsyncClient, world: World) -> None:
+    town = await post(client, world, "regions", {"name": "下应街道", "level": "town"})
+    village = await post(
+        client, world, "regions", {"name": "湾底村", "level": "village", "parent_id": town["id"]}
+    )
+    assert village["parent_id"] == town["id"]
+    bad = [
+        {"name": "孤村", "level": "village"},
+        {"name": "镇中镇", "level": "town", "parent_id": town["id"]},
+        {"name": "村中村", "level": "village", "parent_id": village["id"]},
+        {"name": "无处村", "level": "village", "parent_id": str(uuid.uuid4())},
+        {"name": "北极", "level": "town", "lat": 90.5},
+        {"name": "南极", "level": "town", "lat": -91},
+        {"name": "东边", "level": "town", "lon": 180.1},
+        {"name": "西边", "level": "town", "lon": -181},
+        {"name": "城市", "level": "city"},
+    ]
+    for body in bad:
+        response = await client.post(f"{API}/regions", json=body, headers=world.auth("admin"))
+        problem(response, 422, "validation_error")
+    for body in ({"parent_id": None}, {"lat": 100}, {"level": "town"}):
+        response = await patch(client, world, f"regions/{village['id']}", body)
+        problem(response, 422, "validation_error")
+    response = await patch(client, world, f"regions/{town['id']}", {"parent_id": town["id"]})
+    problem(response, 422, "validation_error")
+    edge = await post(
+        client, world, "regions", {"name": "边", "level": "town", "lat": -90, "lon": 180}
+    )
+    assert (edge["lat"], edge["lon"]) == (-90, 180)
+    villages = await client.get(
+        f"{API}/regions", params={"level": "village"}, headers=world.auth("staff")
+    )
+    assert [r["id"] for r in villages.json()["items"]] == [village["id"]]
+    children = await client.get(
+        f"{API}/regions", params={"parent_id": town["id"]}, headers=world.auth("staff")
+    )
+    assert [r["id"] for r in children.json()["items"]] == [village["id"]]
+    problem(
+        await client.delete(f"{API}/regions/{town['id']}", headers=world.auth("admin")),
+        409,
+        "conflict",
+    )
+
+
+async def test_member_committees_round_trip(client: httpx.AsyncClient, world: World) -> None:
+    committees = [(await post(client, world, "committees", {"name": n}))["id"] for n in "甲乙丙"]
+    sector = await post(client, world, "sectors", {"name": "农业界"})
+    member = await post(
+        client,
+        world,
+        "members",
+        {"name": "周委员", "sector_id": sector["id"], "committee_ids": committees[:2]},
+    )
+    assert sorted(member["committee_ids"]) == sorted(committees[:2])
+    fetched = await client.get(f"{API}/members/{member['id']}", headers=world.auth("staff"))
+    assert sorted(fetched.json()["committee_ids"]) == sorted(committees[:2])
+    changed = await patch(
+        client, world, f"members/{member['id']}", {"committee_ids": committees[2:]}
+    )
+    assert changed.json()["committee_ids"] == committees[2:]
+    renamed = await patch(client, world, f"members/{member['id']}", {"name": "周委员（改）"})
+    assert renamed.json()["committee_ids"] == committees[2:]
+    cleared = await patch(client, world, f"members/{member['id']}", {"committee_ids": []})
+    assert cleared.json()["committee_ids"] == []
+    listed = await client.get(
+        f"{API}/members", params={"sector_id": sector["id"]}, headers=world.auth("leader")
+    )
+    assert [m["id"] for m in listed.json()["items"]] == [member["id"]]
+    unknown = await patch(
+        client, world, f"members/{member['id']}", {"committee_ids": [str(uuid.uuid4())]}
+    )
+    problem(unknown, 422, "validation_error")
+    # A committee in use can still go: the membership rows go with it.
+    await patch(client, world, f"members/{member['id']}", {"committee_ids": committees[:1]})
+    gone = await client.delete(f"{API}/committees/{committees[0]}", headers=world.auth("admin"))
+    assert gone.status_code == 204
+    after = await client.get(f"{API}/members/{member['id']}", headers=world.auth("staff"))
+    assert after.json()["committee_ids"] == []
+
+
+async def test_member_phone_and_nullable_fields(client: httpx.AsyncClient, world: World) -> None:
+    member = await post(client, world, "members", {"name": "吴委员", "phone": "+86 138-0000-0000"})
+    assert member["phone"] == "+86 138-0000-0000"
+    for phone in ("call me", "123", "1" * 31, "+86(138)"):
+        response = await client.post(
+            f"{API}/members", json={"name": "x", "phone": phone}, headers=world.auth("admin")
+        )
+        problem(response, 422, "validation_error")
+    problem(
+        await patch(client, world, f"members/{member['id']}", {"phone": "abc"}),
+        422,
+        "validation_error",
+    )
+    cleared = await patch(client, world, f"members/{member['id']}", {"phone": None, "bio": None})
+    assert cleared.status_code == 200 and cleared.json()["phone"] is None
+    for body in ({"active": None}, {"standing": None}, {"committee_ids": None}):
+        problem(
+            await patch(client, world, f"members/{member['id']}", body), 422, "validation_error"
+        )
+
+
+async def test_deleting_rows_still_in_use_is_409(client: httpx.AsyncClient, world: World) -> None:
+    department = f"{API}/departments/{world.departments[0]}"
+    problem(await client.delete(department, headers=world.auth("admin")), 409, "conflict")
+    assert (await client.get(department, headers=world.auth("admin"))).status_code == 200
+    sector = await post(client, world, "sectors", {"name": "文艺界"})
+    await post(client, world, "members", {"name": "x", "sector_id": sector["id"]})
+    path = f"{API}/sectors/{sector['id']}"
+    problem(await client.delete(path, headers=world.auth("admin")), 409, "conflict")
+    problem(
+        await client.delete(f"{API}/members/{world.member_id}", headers=world.auth("admin")),
+        409,
+        "conflict",
+    )
+    unused = f"{API}/departments/{world.departments[1]}"
+    await patch(
+        client,
+        world,
+        f"users/{world.users['department2']}",
+        {"role": "staff", "department_id": None},
+    )
+    assert (await client.delete(unused, headers=world.auth("admin"))).status_code == 204
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+def new_user(role: str = "staff", **links: Any) -> dict[str, Any]:
+    return {
+        "username": f"user-{uuid.uuid4().hex[:8]}",
+        "password": "a good password",
+        "role": role,
+        "display_name": "新用户",
+        **links,
+    }
+
+
+async def test_users_crud_never_shows_password(client: httpx.AsyncClient, world: World) -> None:
+    body = new_user("department", department_id=str(world.departments[1]))
+    response = await client.post(f"{API}/users", json=body, headers=world.auth("admin"))
+    assert response.status_code == 201, response.text
+    user = response.json()
+    assert user["role"] == "department" and user["department_id"] == str(world.departments[1])
+    assert user["organisation_id"] == str(world.organisation_id) and user["active"] is True
+    texts = [response.text]
+    texts.append(
+        (await client.get(f"{API}/users/{user['id']}", headers=world.auth("auditor"))).text
+    )
+    texts.append((await client.get(f"{API}/users", headers=world.auth("admin"))).text)
+    changed = await patch(client, world, f"users/{user['id']}", {"password": "another password"})
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    texts.append(changed.text)
+    for text in texts:
+        assert "password" not in text and "argon2" not in text
+    assert (await login(client, body["username"], "another password")).status_code == 200
+    problem(await login(client, body["username"]), 401, "unauthenticated")
+    listed = await client.get(
+        f"{API}/users", params={"role": "department"}, headers=world.auth("auditor")
+    )
+    assert {u["id"] for u in listed.json()["items"]} == {
+        user["id"],
+        str(world.users["department"]),
+        str(world.users["department2"]),
+    }
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        {"role": "department"},
+        {"role": "member"},
+        {"role": "expert"},
+        {"role": "staff", "department_id": "DEPARTMENT"},
+        {"role": "admin", "member_id": "MEMBER"},
+        {"role": "department", "department_id": "DEPARTMENT", "member_id": "MEMBER"},
+        {"role": "chair"},
+    ],
+)
+async def test_user_role_links_are_checked(
+    client: httpx.AsyncClient, world: World, links: dict[str, str]
+) -> None:
+    ids = {"DEPARTMENT": str(world.departments[0]), "MEMBER": str(world.member_id)}
+    body = {**new_user(), **{k: ids.get(v, v) for k, v in links.items()}}
+    response = await client.post(f"{API}/users", json=body, headers=world.auth("admin"))
+    problem(response, 422, "validation_error")
+
+
+async def test_user_role_change_rechecks_links(client: httpx.AsyncClient, world: World) -> None:
+    path = f"users/{world.users['department']}"
+    problem(await patch(client, world, path, {"role": "staff"}), 422, "validation_error")
+    problem(await patch(client, world, path, {"department_id": None}), 422, "validation_error")
+    problem(await patch(client, world, path, {"role": None}), 422, "validation_error")
+    moved = await patch(client, world, path, {"department_id": str(world.departments[1])})
+    assert moved.json()["department_id"] == str(world.departments[1])
+    staff = await patch(client, world, path, {"role": "staff", "department_id": None})
+    assert staff.json()["role"] == "staff" and staff.json()["department_id"] is None
+
+
+async def test_duplicate_username_is_409(
+    client: httpx.AsyncClient, world: World, other_world: World
+) -> None:
+    body = new_user()
+    await post(client, world, "users", body)
+    again = await client.post(f"{API}/users", json=body, headers=world.auth("admin"))
+    problem(again, 409, "conflict")
+    elsewhere = await client.post(f"{API}/users", json=body, headers=other_world.auth("admin"))
+    problem(elsewhere, 409, "conflict")
+
+
+async def test_admin_cannot_demote_or_deactivate_self(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    path = f"users/{world.users['admin']}"
+    problem(await patch(client, world, path, {"active": False}), 409, "conflict")
+    problem(await patch(client, world, path, {"role": "staff"}), 409, "conflict")
+    renamed = await patch(client, world, path, {"display_name": "管理员甲"})
+    assert renamed.status_code == 200 and renamed.json()["role"] == "admin"
+    other_admin = await post(client, world, "users", new_user("admin"))
+    demoted = await patch(client, world, f"users/{other_admin['id']}", {"role": "leader"})
+    assert demoted.status_code == 200 and demoted.json()["role"] == "leader"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "ab"},
+        {"username": "has space"},
+        {"password": "short"},
+        {"display_name": ""},
+        {"is_superuser": True},
+    ],
+)
+async def test_bad_user_bodies_are_422(
+    client: httpx.AsyncClient, world: World, body: dict[str, Any]
+) -> None:
+    response = await client.post(
+        f"{API}/users", json={**new_user(), **body}, headers=world.auth("admin")
+    )
+    problem(response, 422, "validation_error")
+
+
+async def test_users_role_rule(client: httpx.AsyncClient, world: World, other_world: World) -> None:
+    path = f"{API}/users/{world.users['staff']}"
+    for role in ("staff", "leader", "member", "department"):
+        headers = world.auth(role)
+        problem(await client.get(f"{API}/users", headers=headers), 403, "forbidden")
+        problem(await client.get(path, headers=headers), 403, "forbidden")
+    for role in ("staff", "leader", "auditor", "member"):
+        headers = world.auth(role)
+        response = await client.post(f"{API}/users", json=new_user(), headers=headers)
+        problem(response, 403, "forbidden")
+        problem(
+            await client.patch(path, json={"display_name": "x"}, headers=headers), 403, "forbidden"
+        )
+    assert (await client.get(path, headers=world.auth("auditor"))).status_code == 200
+    for role in ("admin", "auditor"):
+        problem(await client.get(path, headers=other_world.auth(role)), 404, "not_found")
+    problem(
+        await client.patch(path, json={"active": False}, headers=other_world.auth("admin")),
+        404,
+        "not_found",
+    )
+    listed = await client.get(
+        f"{API}/users", params={"limit": 100}, headers=other_world.auth("admin")
+    )
+    assert str(world.users["staff"]) not in listed.text
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+async def test_settings_read_and_update(client: httpx.AsyncClient, world: World) -> None:
+    response = await client.get(f"{API}/organisation/settings", headers=world.auth("staff"))
+    assert response.status_code == 200, response.text
+    current = response.json()
+    assert current["timezone"] == "Asia/Shanghai"
+    assert current["reminder_before"] == "P7D"
+    assert current["escalation_after"] == ["P7D", "P30D", "P60D"]
+    assert current["evaluation_reminder_after"] == "P15D"
+    assert current["suggestion_response_window"] == "P30D" and current["task_window"] == "P30D"
+    version = current["version"]
+    assert response.headers["etag"] == f'"{version}"'
+    for role in ("leader", "auditor", "admin"):
+        assert (
+            await client.get(f"{API}/organisation/settings", headers=world.auth(role))
+        ).json() == current
+    change = {
+        "reminder_before": "P3D",
+        "escalation_after": ["PT12H", "P10D"],
+        "timezone": "Asia/Urumqi",
+    }
+    stale = await client.patch(
+        f"{API}/organisation/settings",
+        json=change,
+        headers={**world.auth("admin"), "If-Match": f'"{version + 5}"'},
+    )
+    problem(stale, 412, "version_mismatch")
+    updated = await client.patch(
+        f"{API}/organisation/settings",
+        json=change,
+        headers={**world.auth("admin"), "If-Match": f'"{version}"'},
+    )
+    assert updated.status_code == 200, updated.text
+    body = updated.json()
+    assert body["reminder_before"] == "P3D" and body["escalation_after"] == ["PT12H", "P10D"]
+    assert body["timezone"] == "Asia/Urumqi" and body["version"] == version + 1
+    again = await client.get(f"{API}/organisation/settings", headers=world.auth("auditor"))
+    assert again.json() == body
+    audit = await client.get(
+        f"{API}/audit-entries",
+        params={"entity_id": str(world.organisation_id)},
+        headers=world.auth("auditor"),
+    )
+    assert [e["changes"] for e in audit.json()["items"]] == [change]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"reminder_before": "seven days"},
+        {"reminder_before": "PT0S"},
+        {"reminder_before": "-P1D"},
+        {"reminder_before": None},
+        {"timezone": "Mars/Olympus"},
+        {"timezone": "/etc/passwd"},
+        {"timezone": "Asia"},
+        {"timezone": None},
+        {"escalation_after": ["P30D", "P7D"]},
+        {"escalation_after": ["P7D", "P7D"]},
+        {"escalation_after": []},
+        {"escalation_after": None},
+        {"task_window": "P1X"},
+        {"name": "改名"},
+    ],
+)
+async def test_bad_settings_are_422(
+    client: httpx.AsyncClient, world: World, body: dict[str, Any]
+) -> None:
+    response = await patch(client, world, "organisation/settings", body)
+    problem(response, 422, "validation_error")
+    settings = await client.get(f"{API}/organisation/settings", headers=world.auth("admin"))
+    assert settings.json()["escalation_after"] == ["P7D", "P30D", "P60D"]
+
+
+async def test_settings_role_rule_and_tenancy(
+    client: httpx.AsyncClient, world: World, other_world: World
+) -> None:
+    for role in OUTSIDERS:
+        problem(
+            await client.get(f"{API}/organisation/settings", headers=world.auth(role)),
+            403,
+            "forbidden",
+        )
+    for role in ("staff", "leader", "auditor", "member"):
+        response = await patch(
+            client, world, "organisation/settings", {"reminder_before": "P1D"}, role
+        )
+        problem(response, 403, "forbidden")
+    assert (
+        await patch(client, world, "organisation/settings", {"task_window": "P45D"})
+    ).status_code == 200
+    theirs = await client.get(f"{API}/organisation/settings", headers=other_world.auth("admin"))
+    assert theirs.json()["task_window"] == "P30D"
+
+
+# --- N+1 and audit ------------------------------------------------------------------------------
+
+
+@contextmanager
+def counted(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_member_list_query_count_is_constant(
+    client: httpx.AsyncClient, world: World, engine: AsyncEngine
+) -> None:
+    committees = [
+        (await post(client, world, "committees", {"name": f"专委{i}"}))["id"] for i in range(4)
+    ]
+
+    async def add_members(count: int) -> None:
+        for i in range(count):
+            chosen = committees[i % 4 :] + committees[: i % 2]
+            await post(client, world, "members", {"name": f"委员{i}", "committee_ids": chosen})
+
+    async def list_members() -> int:
+        with counted(engine) as statements:
+            response = await client.get(
+                f"{API}/members", params={"limit": 100}, headers=world.auth("staff")
+            )
+        assert response.status_code == 200
+        return len(statements)
+
+    await add_members(1)  # with the world's own member: 2
+    few = await list_members()
+    await add_members(10)
+    many = await list_members()
+    assert many == few, f"{few} statements for 2 members, {many} for 12"
+    assert few <= 6
+
+
+async def test_changes_are_audited(
+    client: httpx.AsyncClient, world: World, other_world: World
+) -> None:
+    sector = await post(client, world, "sectors", {"name": "科技界"})
+    await patch(client, world, f"sectors/{sector['id']}", {"name": "科学技术界"})
+    params = {"entity_id": sector["id"]}
+    for role in ("auditor", "admin", "leader"):
+        response = await client.get(f"{API}/audit-entries", params=params, headers=world.auth(role))
+        assert response.status_code == 200, response.text
+        entries = response.json()["items"]
+        assert [e["action"] for e in entries] == ["created", "updated"]
+        assert all(e["entity_type"] == "sector" for e in entries)
+        assert entries[0]["actor_id"] == str(world.users["admin"])
+        assert entries[0]["actor_role"] == "admin"
+        assert entries[1]["changes"] == {"name": "科学技术界"}
+    for role in ("staff", "member", "department"):
+        response = await client.get(f"{API}/audit-entries", params=params, headers=world.auth(role))
+        problem(response, 403, "forbidden")
+    theirs = await client.get(
+        f"{API}/audit-entries", params=params, headers=other_world.auth("auditor")
+    )
+    assert theirs.json()["items"] == []
+
+
+async def test_member_committees_and_users_are_audited(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    committee = await post(client, world, "committees", {"name": "社法委"})
+    member = await post(
+        client, world, "members", {"name": "郑委员", "committee_ids": [committee["id"]]}
+    )
+    user = await post(client, world, "users", new_user("member", member_id=member["id"]))
+    entries = {}
+    for entity in (member, user):
+        response = await client.get(
+            f"{API}/audit-entries",
+            params={"entity_id": entity["id"]},
+            headers=world.auth("auditor"),
+        )
+        entries[entity["id"]] = response.json()["items"]
+    assert entries[member["id"]][0]["changes"]["committee_ids"] == [committee["id"]]
+    assert (
+        "password" not in str(entries[user["id"]]) and entries[user["id"]][0]["action"] == "created"
+    )

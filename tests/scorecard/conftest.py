@@ -1,0 +1,3 @@
+from tests.scorecard.test_scorecard import year_of_data
+
+__all__ = ["year_of_data"]
