@@ -1,4 +1,5 @@
-"""``python -m bench [name …]``: run every benchmark module (or the named ones) in turn."""
+"""``python -m bench [name …]``: run every benchmark module (or the named ones) in turn; a
+module that misses its target says so and the run goes on, exiting non-zero at the end."""
 
 from __future__ import annotations
 
@@ -17,11 +18,19 @@ def main() -> None:
     unknown = wanted - set(names)
     if unknown:
         sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(names)}")
+    missed = []
     for name in names:
         if wanted and name not in wanted:
             continue
         print(f"\n=== bench.{name} ===", flush=True)
-        importlib.import_module(f"bench.{name}").main()
+        try:
+            importlib.import_module(f"bench.{name}").main()
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                print(f"!! bench.{name}: {exc.code}", flush=True)
+                missed.append(name)
+    if missed:
+        sys.exit(f"targets missed in: {', '.join(missed)}")
 
 
 if __name__ == "__main__":

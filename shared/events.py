@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared import clock
+from shared import audit, clock
+from shared.auth import Actor
 from shared.db import Base, Keyed, uuid7
 from shared.errors import Invalid
 from shared.observability import request_id_var
@@ -125,3 +126,34 @@ def take_wakeups(session: AsyncSession) -> tuple[list[uuid.UUID], list[tuple[uui
 def drop_wakeups(session: AsyncSession) -> None:
     """On rollback, nothing was written: there is nothing to wake for."""
     take_wakeups(session)
+
+
+async def record_created(
+    session: AsyncSession,
+    actor: Actor,
+    subject_type: str,
+    obj: Any,
+    fields: dict[str, Any],
+    *,
+    state: str | None = None,
+) -> Event:
+    """The birth of an object: its first audit entry (the start of its timeline) and its
+    ``<subject_type>.created`` event, carrying the same fields."""
+    audit.record(
+        session,
+        actor,
+        entity_type=subject_type,
+        entity_id=obj.id,
+        action="created",
+        to_state=state,
+        changes=fields,
+    )
+    return await emit(
+        session,
+        organisation_id=obj.organisation_id,
+        type=f"{subject_type}.created",
+        subject_type=subject_type,
+        subject_id=obj.id,
+        state=state,
+        **fields,
+    )

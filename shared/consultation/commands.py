@@ -170,23 +170,8 @@ async def create_consultation(
     consultation.platform = platform
     session.add(consultation)
     await session.flush()
-    audit.record(
-        session,
-        actor,
-        entity_type="consultation",
-        entity_id=consultation.id,
-        action="created",
-        to_state=consultation.state,
-        changes=values,
-    )
-    await events.emit(
-        session,
-        organisation_id=actor.organisation_id,
-        type="consultation.created",
-        subject_type="consultation",
-        subject_id=consultation.id,
-        state=consultation.state,
-        **s.dump(values),
+    await events.record_created(
+        session, actor, "consultation", consultation, s.dump(values), state=consultation.state
     )
     return consultation
 

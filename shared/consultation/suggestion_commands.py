@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit, clock, events, timers
+from shared import clock, events, timers
 from shared.auth import Actor, Role
 from shared.consultation import schemas as s
 from shared.consultation.models import (
@@ -98,24 +98,9 @@ async def create_suggestion(
     suggestion.responses = []
     session.add(suggestion)
     await session.flush()
-    audit.record(
-        session,
-        actor,
-        entity_type="suggestion",
-        entity_id=suggestion.id,
-        action="created",
-        to_state=suggestion.state,
-        changes=proposer,
-    )
-    await events.emit(
-        session,
-        organisation_id=actor.organisation_id,
-        type="suggestion.created",
-        subject_type="suggestion",
-        subject_id=suggestion.id,
-        state=suggestion.state,
-        consultation_id=str(consultation.id),
-        proposer_kind=proposer["proposer_kind"],
+    fields = {"consultation_id": str(consultation.id), **proposer}
+    await events.record_created(
+        session, actor, "suggestion", suggestion, fields, state=suggestion.state
     )
     return suggestion
 

@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import clock
 from shared.consultation.models import (
+    ADOPTED_STATES,
     Attendance,
     Campaign,
     Consultation,
     Instruction,
     Platform,
     Report,
+    Suggestion,
     report_consultations,
 )
 from shared.consultation.queries import suggestion_counts
@@ -193,44 +195,53 @@ async def _campaigns(session: AsyncSession, org: uuid.UUID, year: Year) -> list[
 
 
 async def _campaign(session: AsyncSession, org: uuid.UUID, campaign: Campaign) -> Section:
-    held = _held(org).where(Consultation.campaign_id == campaign.id)
-    sessions, public = (
+    """One statement: the campaign's held sessions once, every figure a subquery over them."""
+    held = (
+        _held(org)
+        .add_columns(Consultation.public_participants)
+        .where(Consultation.campaign_id == campaign.id)
+        .cte("held")
+    )
+    ids = select(held.c.id)
+    counted = and_(Suggestion.consultation_id.in_(ids), Suggestion.state != "merged")
+    principal = select(Instruction.report_id).where(
+        Instruction.organisation_id == org, Instruction.leader_tier == "principal"
+    )
+    row = (
         await session.execute(
             select(
-                func.count(Consultation.id),
-                func.coalesce(func.sum(Consultation.public_participants), 0),
-            ).where(Consultation.id.in_(held))
+                select(func.count()).select_from(held).scalar_subquery(),
+                select(func.coalesce(func.sum(held.c.public_participants), 0)).scalar_subquery(),
+                select(func.count(Attendance.id))
+                .where(Attendance.consultation_id.in_(ids), Attendance.member_id.is_not(None))
+                .scalar_subquery(),
+                select(func.count(Suggestion.id)).where(counted).scalar_subquery(),
+                select(func.count(Suggestion.id))
+                .where(counted, Suggestion.state.in_(ADOPTED_STATES))
+                .scalar_subquery(),
+                select(func.count(distinct(report_consultations.c.report_id)))
+                .where(
+                    report_consultations.c.consultation_id.in_(ids),
+                    report_consultations.c.report_id.in_(principal),
+                )
+                .scalar_subquery(),
+            )
         )
     ).one()
-    members = await session.scalar(
-        select(func.count(Attendance.id)).where(
-            Attendance.consultation_id.in_(held), Attendance.member_id.is_not(None)
-        )
-    )
-    counts = await suggestion_counts(session, org, held)
-    instructed = await session.scalar(
-        select(func.count(distinct(report_consultations.c.report_id))).where(
-            report_consultations.c.consultation_id.in_(held),
-            report_consultations.c.report_id.in_(
-                select(Instruction.report_id).where(
-                    Instruction.organisation_id == org, Instruction.leader_tier == "principal"
-                )
-            ),
-        )
-    )
+    sessions, public, members, suggestions, adopted, instructed = (int(v or 0) for v in row)
     return Section(
         key="campaign",
         title=campaign.name,
         metrics=[
             metric("consultations", "协商议事活动", sessions, "场次"),
-            metric("member_participations", "参加委员", members or 0, "人次", "duo"),
+            metric("member_participations", "参加委员", members, "人次", "duo"),
             metric("public_participations", "参与群众", public, "人次", "yu"),
-            metric("suggestions", "提出意见建议", counts.total, "条", "duo"),
-            metric("adopted_suggestions", "被吸收采纳", counts.adopted, "条"),
+            metric("suggestions", "提出意见建议", suggestions, "条", "duo"),
+            metric("adopted_suggestions", "被吸收采纳", adopted, "条"),
             metric(
                 "reports_with_principal_instructions",
                 "得到区党政主要领导批示的报告",
-                instructed or 0,
+                instructed,
                 "篇",
             ),
         ],

@@ -209,22 +209,7 @@ async def create_activity(
     session.add(activity)
     await session.flush()
     changes = {**values, "member_ids": member_ids}
-    audit.record(
-        session,
-        actor,
-        entity_type="service_activity",
-        entity_id=activity.id,
-        action="created",
-        changes=changes,
-    )
-    await events.emit(
-        session,
-        organisation_id=activity.organisation_id,
-        type="service_activity.created",
-        subject_type="service_activity",
-        subject_id=activity.id,
-        **changes,
-    )
+    await events.record_created(session, actor, "service_activity", activity, changes)
     return activity
 
 

@@ -171,24 +171,7 @@ async def _add_case(session: AsyncSession, actor: Actor, case: SupervisionCase) 
         "department_ids": case.department_ids,
         "follow_up_of_id": case.follow_up_of_id,
     }
-    audit.record(
-        session,
-        actor,
-        entity_type="supervision_case",
-        entity_id=case.id,
-        action="created",
-        to_state=case.state,
-        changes=fields,
-    )
-    await events.emit(
-        session,
-        organisation_id=case.organisation_id,
-        type="supervision_case.created",
-        subject_type="supervision_case",
-        subject_id=case.id,
-        state=case.state,
-        **fields,
-    )
+    await events.record_created(session, actor, "supervision_case", case, fields, state=case.state)
     return case
 
 
