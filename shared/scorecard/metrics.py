@@ -212,11 +212,13 @@ async def _campaign(session: AsyncSession, org: uuid.UUID, campaign: Campaign) -
             select(
                 select(func.count()).select_from(held).scalar_subquery(),
                 select(func.coalesce(func.sum(held.c.public_participants), 0)).scalar_subquery(),
-                select(func.count(Attendance.id))
+                select(func.count())
+                .select_from(Attendance)
                 .where(Attendance.consultation_id.in_(ids), Attendance.member_id.is_not(None))
                 .scalar_subquery(),
-                select(func.count(Suggestion.id)).where(counted).scalar_subquery(),
-                select(func.count(Suggestion.id))
+                select(func.count()).select_from(Suggestion).where(counted).scalar_subquery(),
+                select(func.count())
+                .select_from(Suggestion)
                 .where(counted, Suggestion.state.in_(ADOPTED_STATES))
                 .scalar_subquery(),
                 select(func.count(distinct(report_consultations.c.report_id)))
