@@ -1,0 +1,54 @@
+"""The demo year: 鄞州区政协 in 2023, loaded so that its scorecard reproduces the article.
+
+Everything goes in through the commands the API uses, acting as the office, the departments'
+handlers and the members, so the events, timers and audit trail are those of real use. Business
+dates are 2023's; the moves the worker makes by rule are left to the worker (``settle``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+# Every context's workflows and automations: the worker's moves between the supervision rounds
+# run in this process, and an event relayed without its handlers would be lost.
+import shared.contexts  # noqa: F401
+from services.demo import consultations, party, people, reports, studios, suggestions, supervision
+from shared.auth import Actor
+from shared.consultation.models import Campaign
+
+
+async def loaded(session: AsyncSession, organisation_id: uuid.UUID) -> bool:
+    """The demo year is in once its campaign exists (it is written in the main transaction)."""
+    found = await session.scalar(
+        select(Campaign.id).where(
+            Campaign.organisation_id == organisation_id, Campaign.name == consultations.CAMPAIGN
+        )
+    )
+    return found is not None
+
+
+async def load(sessionmaker: async_sessionmaker[AsyncSession], admin: Actor, password: str) -> bool:
+    """Load the year unless it is there already; says whether it loaded anything.
+
+    Supervision comes before the bulk of the consultations: its loop needs the worker's moves
+    between rounds, and the worker takes events oldest first.
+    """
+    async with sessionmaker() as session:
+        if await loaded(session, admin.organisation_id):
+            return False
+        cast = await people.load(session, admin, password)
+        campaign_id = await consultations.plan_campaign(session, cast)
+        await studios.load(session, cast, password)
+        await party.load(session, cast)
+        await session.commit()
+    await supervision.load(sessionmaker, cast)
+    async with sessionmaker() as session:
+        held = await consultations.load(session, cast, campaign_id)
+        await suggestions.load_campaign(session, cast, held)
+        waiting = await suggestions.load_district(session, cast, held)
+        await reports.load(session, cast, held, waiting)
+        await session.commit()
+    return True
