@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_failure_window: timedelta = timedelta(minutes=15)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # PostgreSQL connections the API keeps open: at least the expected concurrent requests.
+    db_pool_size: int = 20
 
     @field_validator("timezone")
     @classmethod

@@ -9,6 +9,7 @@ rendered by SQLAlchemy's SQLite dialect).
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from datetime import datetime
@@ -103,11 +104,24 @@ class Tenant:
         return mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+# Marks a pooled PostgreSQL connection whose BEGIN waits for the first statement that is not a
+# plain SELECT (see ``begin_on_first_write``); cleared when the connection goes back to the pool.
+BEGIN_ON_WRITE = "tongxin_begin_on_write"
+
+# Statements that may run outside a transaction: plain reads. ``FOR UPDATE``/``FOR SHARE`` take
+# locks that only mean something inside one, so they start it like any write.
+_PLAIN_SELECT = re.compile(r"\s*SELECT\b(?!.*\bFOR (?:NO KEY |KEY )?(?:UPDATE|SHARE)\b)", re.S)
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+    """An engine for ``url``. PostgreSQL: ``pool_size`` connections kept open (sized to the
+    expected concurrency, so connections are not opened and closed under load) and a small
+    overflow for bursts. No pre-ping: it costs a round trip on every checkout, and a connection
+    the server dropped fails one request and is then discarded with the rest of the pool."""
     if not url.startswith("sqlite"):
-        return create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-        )
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2)
+        _install_begin_on_write(engine)
+        return engine
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -129,5 +143,42 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return engine
 
 
+def _install_begin_on_write(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _begin_before_writing(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The asyncpg adapter issues BEGIN lazily, just before the next statement, unless it is
+        # in autocommit; leaving autocommit here therefore opens the transaction right now.
+        if connection.info.get(BEGIN_ON_WRITE) and not _PLAIN_SELECT.match(statement):
+            del connection.info[BEGIN_ON_WRITE]
+            connection.connection.dbapi_connection.autocommit = False
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _reset(dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(BEGIN_ON_WRITE, None) and dbapi_connection is not None:
+            dbapi_connection.autocommit = False
+
+
+async def begin_on_first_write(session: AsyncSession) -> None:
+    """Run the session's plain SELECTs without BEGIN/COMMIT until its first write (or locking
+    read), which opens a real transaction that the session's commit ends as usual.
+
+    Under READ COMMITTED every statement sees its own snapshot anyway, so reads lose nothing by
+    running outside a transaction, and two round trips per read-only request are saved. Only on
+    PostgreSQL: SQLite's transactions also give reads one consistent snapshot.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    raw = await (await session.connection()).get_raw_connection()
+    raw.info[BEGIN_ON_WRITE] = True
+    raw.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def serialises_writers(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
+    """SQLite takes one writer at a time: parallel worker lanes against it only queue up on its
+    lock (and, on a busy machine, can wait out the busy timeout), so callers run one lane."""
+    bind = sessionmaker.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstanceState, InstrumentedAttribute
 
 from shared.auth import Actor
 from shared.errors import Invalid, NotFound
@@ -21,6 +22,28 @@ def scoped(model: type[M], actor: Actor) -> Select[tuple[M]]:
     return select(model).where(column == actor.organisation_id)
 
 
+# One statement per (model, loader options), built once: building a SELECT and computing its
+# cache key costs more than running it. Bounded, in case a caller makes new options each time.
+_BY_ID: dict[tuple[type[Any], tuple[Any, ...]], Select[Any]] = {}
+_BY_ID_MAX = 500
+
+
+def _by_id(model: type[Any], options: tuple[Any, ...]) -> Select[Any]:
+    stmt = _BY_ID.get((model, options))
+    if stmt is None:
+        stmt = (
+            select(model)
+            .where(
+                model.organisation_id == bindparam("organisation_id"),
+                model.id == bindparam("object_id"),
+            )
+            .options(*options)
+        )
+        if len(_BY_ID) < _BY_ID_MAX:
+            _BY_ID[(model, options)] = stmt
+    return stmt
+
+
 async def get_scoped(
     session: AsyncSession,
     model: type[M],
@@ -31,8 +54,8 @@ async def get_scoped(
     label: str | None = None,
 ) -> M:
     """One row of the actor's organisation; another organisation's row is simply not found."""
-    stmt = scoped(model, actor).where(model.id == object_id).options(*options)  # type: ignore[attr-defined]
-    obj = await session.scalar(stmt)
+    params = {"organisation_id": actor.organisation_id, "object_id": object_id}
+    obj: M | None = await session.scalar(_by_id(model, options), params)
     if obj is None:
         raise NotFound(f"No {label or model.__name__.lower()} with id {object_id}.")
     return obj
@@ -50,3 +73,11 @@ async def ensure_reference(
     )
     if exists is None:
         raise Invalid(f"{field}: no such {model.__name__.lower()}.", loc=["body", field])
+
+
+def loaded(obj: object, fields: Iterable[str]) -> bool:
+    """Whether every one of ``fields`` that is a mapped attribute of ``obj`` is in memory, so a
+    row just written can be answered from the object itself instead of being read back."""
+    state: InstanceState[Any] = inspect(obj, raiseerr=True)
+    unloaded: set[str] = state.unloaded
+    return unloaded.isdisjoint(fields)

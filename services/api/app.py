@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 from swagger_ui_bundle import swagger_ui_path
@@ -49,7 +49,7 @@ def create_app(
     the app (the embedded worker under ``tongxin serve``)."""
     settings = settings or get_settings()
     owns_engine = engine is None
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,7 +80,8 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)  # outermost: its request id is on every response
 
-    api = APIRouter(prefix=API_PREFIX)
+    # Each context's router hangs directly off the app: FastAPI walks every nested router's
+    # routes on each request, so a single intermediate ``/api/v1`` router would double that.
     for module in (
         auth,
         org,
@@ -95,8 +96,7 @@ def create_app(
         webhooks,
         scorecard,
     ):
-        api.include_router(module.router)
-    app.include_router(api)
+        app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ops.router)
     app.mount("/docs-static", StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
     return app

@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Idempotent, Session, check_if_match, created, respond
+from services.api.deps import Idempotent, Session, check_if_match, created, respond, respond_page
 from services.api.schemas import Cursor, Limit, PageOut
 from shared import crud
 from shared.auth import Actor
 from shared.pagination import paginate
-from shared.tenancy import get_scoped, scoped
+from shared.tenancy import get_scoped, loaded, scoped
 
 Guard = Callable[..., Awaitable[Actor]]
 Create = Callable[[AsyncSession, Actor, dict[str, Any]], Awaitable[Any]]
@@ -68,16 +68,13 @@ def crud_routes(
         where: Annotated[filters, Query()],  # type: ignore[valid-type]
         limit: Limit = 20,
         cursor: Cursor = None,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         stmt = scoped(model, actor).options(*options)
         for column, value in where.model_dump().items():  # type: ignore[attr-defined]
             if value is not None:
                 stmt = stmt.where(getattr(model, column) == value)
         page = await paginate(session, stmt, model.id, limit=limit, cursor=cursor)
-        return {
-            "items": [out_schema.model_validate(o) for o in page.items],
-            "next_cursor": page.next_cursor,
-        }
+        return respond_page([out_schema.model_validate(o) for o in page.items], page.next_cursor)
 
     @router.post(
         path, status_code=201, response_model=out_schema, tags=[tag], dependencies=[Idempotent]
@@ -89,7 +86,8 @@ def crud_routes(
         body: create_schema,  # type: ignore[valid-type]
     ) -> JSONResponse:
         obj = await do_create(session, actor, body.model_dump())  # type: ignore[attr-defined]
-        obj = await load(session, actor, obj.id)
+        if options or not loaded(obj, out_schema.model_fields):
+            obj = await load(session, actor, obj.id)
         return await created(request, session, out_schema.model_validate(obj))
 
     @router.get(f"{path}/{{object_id}}", response_model=out_schema, tags=[tag])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import uuid
@@ -11,12 +12,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import clock, idempotency
 from shared.auth import API_KEY_PREFIX, Actor, Role, hash_api_key, read_token
 from shared.config import Settings
+from shared.db import begin_on_first_write
 from shared.errors import Forbidden, Invalid, Unauthenticated, VersionMismatch
 from shared.events import Waker, drop_wakeups, take_wakeups
 from shared.org import queries as org_queries
@@ -29,6 +31,10 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
+# Requests whose transaction starts only if they write (an API key's last use, now and then).
+_READS = frozenset({"GET", "HEAD"})
+
+
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     """Commit before the response is sent (function scope), then ring the worker's doorbell.
 
@@ -37,6 +43,8 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     """
     async with request.app.state.sessionmaker() as session:
         try:
+            if request.method in _READS:
+                await begin_on_first_write(session)
             yield session
             await session.commit()
         except BaseException:
@@ -67,9 +75,21 @@ async def _actor(
     token = credentials.credentials
     if token.startswith(API_KEY_PREFIX):
         return await _api_key_actor(session, token)
-    claims = read_token(settings_of(request).secret, token, kind="access")
+    actor, expires = _token_actor(settings_of(request).secret, token)
+    if expires <= clock.now().timestamp():
+        raise Unauthenticated("The token has expired.")
+    return actor
+
+
+@functools.lru_cache(maxsize=4096)
+def _token_actor(secret: str, token: str) -> tuple[Actor, float]:
+    """The actor of a valid access token, and when it expires. Remembered, because a client
+    sends the same token with every request for its whole lifetime and checking its signature
+    each time costs more than the rest of a small read; only valid tokens are remembered (an
+    exception is not), and expiry is checked on every request by the caller."""
+    claims = read_token(secret, token, kind="access")
     try:
-        return Actor(
+        actor = Actor(
             id=uuid.UUID(claims["sub"]),
             organisation_id=uuid.UUID(claims["org"]),
             role=Role(claims["role"]),
@@ -80,6 +100,7 @@ async def _actor(
         )
     except (KeyError, ValueError) as exc:
         raise Unauthenticated("The token is not valid.") from exc
+    return actor, float(claims["exp"])
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
@@ -169,6 +190,15 @@ def replay_response(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body, status_code=exc.status_code, headers=headers)
 
 
+class EncodedJSON(JSONResponse):
+    """A JSON response whose body pydantic has already encoded in one step (rather than dumped
+    to Python values and then encoded again)."""
+
+    def render(self, content: Any) -> bytes:
+        encoded: bytes = content
+        return encoded
+
+
 def respond(model: BaseModel, *, status: int = 200, location: str | None = None) -> JSONResponse:
     """A JSON response carrying the resource's version as its ETag."""
     headers: dict[str, str] = {}
@@ -177,7 +207,16 @@ def respond(model: BaseModel, *, status: int = 200, location: str | None = None)
         headers["ETag"] = f'"{version}"'
     if location is not None:
         headers["Location"] = location
-    return JSONResponse(model.model_dump(mode="json"), status_code=status, headers=headers)
+    return EncodedJSON(model.model_dump_json().encode(), status_code=status, headers=headers)
+
+
+_page = TypeAdapter(dict[str, Any])
+
+
+def respond_page(items: list[BaseModel], next_cursor: str | None) -> JSONResponse:
+    """A list page of items already in their output schema; the route's ``response_model``
+    documents it, and returning a response spares FastAPI validating every item again."""
+    return EncodedJSON(_page.dump_json({"items": items, "next_cursor": next_cursor}))
 
 
 async def created(request: Request, session: AsyncSession, model: BaseModel) -> JSONResponse:

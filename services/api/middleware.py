@@ -36,8 +36,8 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request_id = _request_id(scope)
+        id_header = request_id.encode()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -48,10 +48,7 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", id_header)]
             await send(message)
 
         try:
@@ -69,24 +66,42 @@ class RequestContext:
             )(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", "unmatched")
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(elapsed)
-            log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "fields": {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                    }
-                },
-            )
+            _count(scope, status, elapsed)
+            if log.isEnabledFor(logging.INFO):
+                method, path = scope["method"], scope["path"]
+                fields = {"method": method, "path": path, "status": status}
+                fields["ms"] = round(elapsed * 1000, 2)
+                log.info("%s %s %s", method, path, status, extra={"fields": fields})
             request_id_var.reset(token)
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's ``X-Request-ID`` when it is sane, else a fresh one."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            incoming: str = value.decode("latin-1")
+            if _SAFE_ID.match(incoming):
+                return incoming
+            break
+    return uuid.uuid4().hex
+
+
+# The labelled children of the two metrics, looked up once per label set: ``labels()`` checks
+# and locks on every call, which is a noticeable part of a small request.
+_counters: dict[tuple[str, str, int], Any] = {}
+_timers: dict[tuple[str, str], Any] = {}
+
+
+def _count(scope: Scope, status: int, elapsed: float) -> None:
+    method, route = scope["method"], getattr(scope.get("route"), "path", "unmatched")
+    counter = _counters.get((method, route, status))
+    if counter is None:
+        counter = _counters[method, route, status] = REQUESTS.labels(method, route, str(status))
+    timer = _timers.get((method, route))
+    if timer is None:
+        timer = _timers[method, route] = LATENCY.labels(method, route)
+    counter.inc()
+    timer.observe(elapsed)
 
 
 class BodyLimit:

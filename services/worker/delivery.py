@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import clock
 from shared.config import Settings, get_settings
-from shared.db import uuid7
+from shared.db import serialises_writers, uuid7
 from shared.events import Waker, take_wakeups
 from shared.webhook import doorbell, metrics, outcomes, retries, signing, targets
 from shared.webhook.feed import message_id
@@ -359,7 +359,8 @@ async def _deliver_due(
             done += 1
 
     try:
-        await asyncio.gather(*(lane() for _ in range(concurrency)))
+        lanes = 1 if serialises_writers(sessionmaker) else concurrency
+        await asyncio.gather(*(lane() for _ in range(lanes)))
     finally:
         if own:
             await active.aclose()

@@ -77,7 +77,12 @@ async def _check_references(session: AsyncSession, actor: Actor, values: dict[st
 
 async def _committees(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> list[Committee]:
     found = list(
-        (await session.scalars(scoped(Committee, actor).where(Committee.id.in_(ids)))).all()
+        (
+            await session.scalars(
+                # In the relationship's order, as a reload of the member would list them.
+                scoped(Committee, actor).where(Committee.id.in_(ids)).order_by(Committee.id)
+            )
+        ).all()
     )
     if len(found) != len(set(ids)):
         raise Invalid("committee_ids: no such committee.", loc=["body", "committee_ids"])
@@ -106,7 +111,6 @@ async def create(session: AsyncSession, actor: Actor, model: type[M], values: di
     if isinstance(obj, Region):
         await _check_region_parent(session, actor, obj)
     session.add(obj)
-    await session.flush()
     audit.record(
         session,
         actor,
@@ -115,6 +119,7 @@ async def create(session: AsyncSession, actor: Actor, model: type[M], values: di
         action="created",
         changes=_audited(values, committee_ids),
     )
+    await session.flush()  # the row and its audit entry in one flush; a duplicate fails here
     return obj
 
 
@@ -129,7 +134,6 @@ async def update(session: AsyncSession, actor: Actor, obj: Any, values: dict[str
     if isinstance(obj, Region):
         await _check_region_parent(session, actor, obj)
     obj.updated_at = clock.now()
-    await session.flush()
     audit.record(
         session,
         actor,
@@ -138,6 +142,7 @@ async def update(session: AsyncSession, actor: Actor, obj: Any, values: dict[str
         action="updated",
         changes=_audited(values, committee_ids),
     )
+    await session.flush()  # one flush for the row and its audit entry
     return obj
 
 

@@ -19,8 +19,12 @@ from shared.tenancy import get_scoped, scoped
 M = TypeVar("M", bound=Base)
 
 
+# Built once, so that statements using them are built once too (see shared.tenancy).
+_MEMBER_OPTIONS = (selectinload(Member.committees),)
+
+
 def _options(model: type[Base]) -> tuple[Any, ...]:
-    return (selectinload(Member.committees),) if model is Member else ()
+    return _MEMBER_OPTIONS if model is Member else ()
 
 
 async def get(session: AsyncSession, actor: Actor, model: type[M], object_id: uuid.UUID) -> M:

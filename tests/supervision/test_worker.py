@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.api.app import create_app
-from services.worker.arq_app import ArqWaker, build_worker
+from services.worker.arq_app import ArqWaker
 from services.worker.embedded import EmbeddedRunner
 from shared import clock
 from shared.audit import AuditEntry
@@ -27,7 +27,7 @@ from shared.db import make_sessionmaker
 from shared.events import Event, Waker
 from shared.supervision.models import SupervisionCase, SupervisionEvaluation
 from shared.timers import Timer
-from tests.conftest import REDIS_URL, World, needs, test_settings
+from tests.conftest import REDIS_URL, World, arq_worker, needs, test_settings
 from tests.supervision.conftest import (
     act,
     case_row,
@@ -102,18 +102,13 @@ async def test_arq_worker_on_redis_drives_the_loop(
     if engine.dialect.name != "postgresql":
         pytest.skip("production pairs arq with PostgreSQL")
     settings = test_settings(database_url, redis_url=REDIS_URL)
-    worker = build_worker(settings, handle_signals=False, sessionmaker=make_sessionmaker(engine))
-    task = asyncio.create_task(worker.async_run())
     waker = ArqWaker(REDIS_URL, settings.queue_name)
-    try:
-        async with client_for(settings, engine, waker) as client:
-            await drive_loop(client, world, engine)
-    finally:
-        await waker.close()
-        await worker.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with arq_worker(settings, make_sessionmaker(engine)):
+        try:
+            async with client_for(settings, engine, waker) as client:
+                await drive_loop(client, world, engine)
+        finally:
+            await waker.close()
 
 
 async def test_ten_simultaneous_evaluations_apply_once(

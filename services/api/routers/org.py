@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.api.deps import Idempotent, Session, check_if_match, created, require, respond
+from services.api.deps import (
+    Idempotent,
+    Session,
+    check_if_match,
+    created,
+    require,
+    respond,
+    respond_page,
+)
 from services.api.problems import ERROR_RESPONSES
 from services.api.schemas import Cursor, Limit, PageOut
 from shared.auth import OFFICE_READERS, Actor, Role
@@ -17,6 +25,7 @@ from shared.org import commands, queries
 from shared.org import schemas as s
 from shared.org.models import ApiKey, Committee, Department, Expert, Member, Region, Sector, User
 from shared.studio import queries as studio_queries
+from shared.tenancy import loaded
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -73,7 +82,7 @@ def reference_routes(
         where: Annotated[filters, Query()],  # type: ignore[valid-type]
         limit: Limit = 20,
         cursor: Cursor = None,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         page = await lister(
             session,
             actor,
@@ -82,10 +91,7 @@ def reference_routes(
             cursor=cursor,
             filters=where.model_dump(),  # type: ignore[attr-defined]
         )
-        return {
-            "items": [out_schema.model_validate(o) for o in page.items],
-            "next_cursor": page.next_cursor,
-        }
+        return respond_page([out_schema.model_validate(o) for o in page.items], page.next_cursor)
 
     @router.post(
         path, status_code=201, response_model=out_schema, tags=[tag], dependencies=[Idempotent]
@@ -97,7 +103,8 @@ def reference_routes(
         body: create_schema,  # type: ignore[valid-type]
     ) -> JSONResponse:
         obj = await commands.create(session, actor, model, body.model_dump())  # type: ignore[attr-defined]
-        obj = await queries.get(session, actor, model, obj.id)
+        if not loaded(obj, out_schema.model_fields):
+            obj = await queries.get(session, actor, model, obj.id)
         return await created(request, session, out_schema.model_validate(obj))
 
     @router.get(item, response_model=out_schema, tags=[tag])
@@ -166,14 +173,11 @@ async def list_users(
     where: Annotated[UserFilters, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.page(
         session, actor, User, limit=limit, cursor=cursor, filters=where.model_dump()
     )
-    return {
-        "items": [s.UserOut.model_validate(u) for u in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page([s.UserOut.model_validate(u) for u in page.items], page.next_cursor)
 
 
 @router.post(
@@ -207,12 +211,9 @@ async def update_user(
 @router.get("/api-keys", response_model=PageOut[s.ApiKeyOut], tags=["api-keys"])
 async def list_api_keys(
     session: Session, actor: AdminOrAuditor, limit: Limit = 20, cursor: Cursor = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.page(session, actor, ApiKey, limit=limit, cursor=cursor)
-    return {
-        "items": [s.ApiKeyOut.model_validate(k) for k in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page([s.ApiKeyOut.model_validate(k) for k in page.items], page.next_cursor)
 
 
 @router.post(
