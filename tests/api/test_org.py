@@ -1,4 +1,5 @@
-"""Organisation context: reference data, users, settings, role rules, tenancy, N+1, audit."""
+"""Organisation context: reference data, role rules, tenancy, N+1, audit (users and settings
+have their own modules)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,16 @@ async def expert_login(client: httpx.AsyncClient, world: World) -> dict[str, str
     me = await client.get(f"{API}/me", headers=bearer(tokens["access_token"]))
     assert me.json()["role"] == "expert" and me.json()["expert_id"] == expert["id"]
     return bearer(tokens["access_token"])
+
+
+def new_user(role: str = "staff", **links: Any) -> dict[str, Any]:
+    return {
+        "username": f"user-{uuid.uuid4().hex[:8]}",
+        "password": "a good password",
+        "role": role,
+        "display_name": "新用户",
+        **links,
+    }
 
 
 # --- reference data: the five routes and their role rule --------------------------------------
@@ -328,247 +339,6 @@ async def test_deleting_rows_still_in_use_is_409(client: httpx.AsyncClient, worl
         {"role": "staff", "department_id": None},
     )
     assert (await client.delete(unused, headers=world.auth("admin"))).status_code == 204
-
-
-# --- users --------------------------------------------------------------------------------------
-
-
-def new_user(role: str = "staff", **links: Any) -> dict[str, Any]:
-    return {
-        "username": f"user-{uuid.uuid4().hex[:8]}",
-        "password": "a good password",
-        "role": role,
-        "display_name": "新用户",
-        **links,
-    }
-
-
-async def test_users_crud_never_shows_password(client: httpx.AsyncClient, world: World) -> None:
-    body = new_user("department", department_id=str(world.departments[1]))
-    response = await client.post(f"{API}/users", json=body, headers=world.auth("admin"))
-    assert response.status_code == 201, response.text
-    user = response.json()
-    assert user["role"] == "department" and user["department_id"] == str(world.departments[1])
-    assert user["organisation_id"] == str(world.organisation_id) and user["active"] is True
-    texts = [response.text]
-    texts.append(
-        (await client.get(f"{API}/users/{user['id']}", headers=world.auth("auditor"))).text
-    )
-    texts.append((await client.get(f"{API}/users", headers=world.auth("admin"))).text)
-    changed = await patch(client, world, f"users/{user['id']}", {"password": "another password"})
-    assert changed.status_code == 200 and changed.json()["version"] == 2
-    texts.append(changed.text)
-    for text in texts:
-        assert "password" not in text and "argon2" not in text
-    assert (await login(client, body["username"], "another password")).status_code == 200
-    problem(await login(client, body["username"]), 401, "unauthenticated")
-    listed = await client.get(
-        f"{API}/users", params={"role": "department"}, headers=world.auth("auditor")
-    )
-    assert {u["id"] for u in listed.json()["items"]} == {
-        user["id"],
-        str(world.users["department"]),
-        str(world.users["department2"]),
-    }
-
-
-@pytest.mark.parametrize(
-    "links",
-    [
-        {"role": "department"},
-        {"role": "member"},
-        {"role": "expert"},
-        {"role": "staff", "department_id": "DEPARTMENT"},
-        {"role": "admin", "member_id": "MEMBER"},
-        {"role": "department", "department_id": "DEPARTMENT", "member_id": "MEMBER"},
-        {"role": "chair"},
-    ],
-)
-async def test_user_role_links_are_checked(
-    client: httpx.AsyncClient, world: World, links: dict[str, str]
-) -> None:
-    ids = {"DEPARTMENT": str(world.departments[0]), "MEMBER": str(world.member_id)}
-    body = {**new_user(), **{k: ids.get(v, v) for k, v in links.items()}}
-    response = await client.post(f"{API}/users", json=body, headers=world.auth("admin"))
-    problem(response, 422, "validation_error")
-
-
-async def test_user_role_change_rechecks_links(client: httpx.AsyncClient, world: World) -> None:
-    path = f"users/{world.users['department']}"
-    problem(await patch(client, world, path, {"role": "staff"}), 422, "validation_error")
-    problem(await patch(client, world, path, {"department_id": None}), 422, "validation_error")
-    problem(await patch(client, world, path, {"role": None}), 422, "validation_error")
-    moved = await patch(client, world, path, {"department_id": str(world.departments[1])})
-    assert moved.json()["department_id"] == str(world.departments[1])
-    staff = await patch(client, world, path, {"role": "staff", "department_id": None})
-    assert staff.json()["role"] == "staff" and staff.json()["department_id"] is None
-
-
-async def test_duplicate_username_is_409(
-    client: httpx.AsyncClient, world: World, other_world: World
-) -> None:
-    body = new_user()
-    await post(client, world, "users", body)
-    again = await client.post(f"{API}/users", json=body, headers=world.auth("admin"))
-    problem(again, 409, "conflict")
-    elsewhere = await client.post(f"{API}/users", json=body, headers=other_world.auth("admin"))
-    problem(elsewhere, 409, "conflict")
-
-
-async def test_admin_cannot_demote_or_deactivate_self(
-    client: httpx.AsyncClient, world: World
-) -> None:
-    path = f"users/{world.users['admin']}"
-    problem(await patch(client, world, path, {"active": False}), 409, "conflict")
-    problem(await patch(client, world, path, {"role": "staff"}), 409, "conflict")
-    renamed = await patch(client, world, path, {"display_name": "管理员甲"})
-    assert renamed.status_code == 200 and renamed.json()["role"] == "admin"
-    other_admin = await post(client, world, "users", new_user("admin"))
-    demoted = await patch(client, world, f"users/{other_admin['id']}", {"role": "leader"})
-    assert demoted.status_code == 200 and demoted.json()["role"] == "leader"
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"username": "ab"},
-        {"username": "has space"},
-        {"password": "short"},
-        {"display_name": ""},
-        {"is_superuser": True},
-    ],
-)
-async def test_bad_user_bodies_are_422(
-    client: httpx.AsyncClient, world: World, body: dict[str, Any]
-) -> None:
-    response = await client.post(
-        f"{API}/users", json={**new_user(), **body}, headers=world.auth("admin")
-    )
-    problem(response, 422, "validation_error")
-
-
-async def test_users_role_rule(client: httpx.AsyncClient, world: World, other_world: World) -> None:
-    path = f"{API}/users/{world.users['staff']}"
-    for role in ("staff", "leader", "member", "department"):
-        headers = world.auth(role)
-        problem(await client.get(f"{API}/users", headers=headers), 403, "forbidden")
-        problem(await client.get(path, headers=headers), 403, "forbidden")
-    for role in ("staff", "leader", "auditor", "member"):
-        headers = world.auth(role)
-        response = await client.post(f"{API}/users", json=new_user(), headers=headers)
-        problem(response, 403, "forbidden")
-        problem(
-            await client.patch(path, json={"display_name": "x"}, headers=headers), 403, "forbidden"
-        )
-    assert (await client.get(path, headers=world.auth("auditor"))).status_code == 200
-    for role in ("admin", "auditor"):
-        problem(await client.get(path, headers=other_world.auth(role)), 404, "not_found")
-    problem(
-        await client.patch(path, json={"active": False}, headers=other_world.auth("admin")),
-        404,
-        "not_found",
-    )
-    listed = await client.get(
-        f"{API}/users", params={"limit": 100}, headers=other_world.auth("admin")
-    )
-    assert str(world.users["staff"]) not in listed.text
-
-
-# --- settings -----------------------------------------------------------------------------------
-
-
-async def test_settings_read_and_update(client: httpx.AsyncClient, world: World) -> None:
-    response = await client.get(f"{API}/organisation/settings", headers=world.auth("staff"))
-    assert response.status_code == 200, response.text
-    current = response.json()
-    assert current["timezone"] == "Asia/Shanghai"
-    assert current["reminder_before"] == "P7D"
-    assert current["escalation_after"] == ["P7D", "P30D", "P60D"]
-    assert current["evaluation_reminder_after"] == "P15D"
-    assert current["suggestion_response_window"] == "P30D" and current["task_window"] == "P30D"
-    version = current["version"]
-    assert response.headers["etag"] == f'"{version}"'
-    for role in ("leader", "auditor", "admin"):
-        assert (
-            await client.get(f"{API}/organisation/settings", headers=world.auth(role))
-        ).json() == current
-    change = {
-        "reminder_before": "P3D",
-        "escalation_after": ["PT12H", "P10D"],
-        "timezone": "Asia/Urumqi",
-    }
-    stale = await client.patch(
-        f"{API}/organisation/settings",
-        json=change,
-        headers={**world.auth("admin"), "If-Match": f'"{version + 5}"'},
-    )
-    problem(stale, 412, "version_mismatch")
-    updated = await client.patch(
-        f"{API}/organisation/settings",
-        json=change,
-        headers={**world.auth("admin"), "If-Match": f'"{version}"'},
-    )
-    assert updated.status_code == 200, updated.text
-    body = updated.json()
-    assert body["reminder_before"] == "P3D" and body["escalation_after"] == ["PT12H", "P10D"]
-    assert body["timezone"] == "Asia/Urumqi" and body["version"] == version + 1
-    again = await client.get(f"{API}/organisation/settings", headers=world.auth("auditor"))
-    assert again.json() == body
-    audit = await client.get(
-        f"{API}/audit-entries",
-        params={"entity_id": str(world.organisation_id)},
-        headers=world.auth("auditor"),
-    )
-    assert [e["changes"] for e in audit.json()["items"]] == [change]
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"reminder_before": "seven days"},
-        {"reminder_before": "PT0S"},
-        {"reminder_before": "-P1D"},
-        {"reminder_before": None},
-        {"timezone": "Mars/Olympus"},
-        {"timezone": "/etc/passwd"},
-        {"timezone": "Asia"},
-        {"timezone": None},
-        {"escalation_after": ["P30D", "P7D"]},
-        {"escalation_after": ["P7D", "P7D"]},
-        {"escalation_after": []},
-        {"escalation_after": None},
-        {"task_window": "P1X"},
-        {"name": "改名"},
-    ],
-)
-async def test_bad_settings_are_422(
-    client: httpx.AsyncClient, world: World, body: dict[str, Any]
-) -> None:
-    response = await patch(client, world, "organisation/settings", body)
-    problem(response, 422, "validation_error")
-    settings = await client.get(f"{API}/organisation/settings", headers=world.auth("admin"))
-    assert settings.json()["escalation_after"] == ["P7D", "P30D", "P60D"]
-
-
-async def test_settings_role_rule_and_tenancy(
-    client: httpx.AsyncClient, world: World, other_world: World
-) -> None:
-    for role in OUTSIDERS:
-        problem(
-            await client.get(f"{API}/organisation/settings", headers=world.auth(role)),
-            403,
-            "forbidden",
-        )
-    for role in ("staff", "leader", "auditor", "member"):
-        response = await patch(
-            client, world, "organisation/settings", {"reminder_before": "P1D"}, role
-        )
-        problem(response, 403, "forbidden")
-    assert (
-        await patch(client, world, "organisation/settings", {"task_window": "P45D"})
-    ).status_code == 200
-    theirs = await client.get(f"{API}/organisation/settings", headers=other_world.auth("admin"))
-    assert theirs.json()["task_window"] == "P30D"
 
 
 # --- N+1 and audit ------------------------------------------------------------------------------
