@@ -127,10 +127,15 @@ async def arq_worker(settings: Settings, sessionmaker: Any) -> AsyncIterator[Any
     try:
         yield worker
     finally:
-        # arq's close() re-raises the cancellation of jobs still in flight; that is expected here.
+        # Stop polling first, then let jobs in flight finish: a job cancelled inside a
+        # transaction could strand a SQLite connection holding the write lock for the next test.
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        running = [job for job in worker.tasks.values() if not job.done()]
+        if running:
+            await asyncio.wait(running, timeout=30)
+        # arq's close() re-raises the cancellation of anything still running; expected here.
         with contextlib.suppress(asyncio.CancelledError):
             await worker.close()
 

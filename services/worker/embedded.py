@@ -31,6 +31,7 @@ class EmbeddedRunner:
         self._bell = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sender: delivery.Sender | None = None
+        self._stopping = False
 
     async def wake(self, events: list[uuid.UUID], timers: list[tuple[uuid.UUID, datetime]]) -> None:
         self._bell.set()
@@ -44,7 +45,7 @@ class EmbeddedRunner:
         return await jobs.sweep(self.sessionmaker, self, self._sender)
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             self._bell.clear()
             try:
                 await self.run_once()
@@ -52,6 +53,8 @@ class EmbeddedRunner:
             except Exception:
                 log.exception("embedded worker pass failed; retrying after the sweep interval")
                 wait = self.sweep_interval.total_seconds()
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._bell.wait(), timeout=wait)
 
@@ -67,12 +70,21 @@ class EmbeddedRunner:
         if self._task is None:
             self._task = asyncio.create_task(self._loop(), name="tongxin-embedded-worker")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 30.0) -> None:
+        """Let the pass under way finish before stopping: cancelling it inside a transaction
+        could strand a SQLite connection that still holds the write lock. Only a pass that
+        outlives ``grace`` seconds is cancelled."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping = True
+            self._bell.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
+            self._stopping = False
         if self._sender is not None:
             await self._sender.aclose()
             self._sender = None
