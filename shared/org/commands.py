@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit, clock
+from shared import audit, clock, crud
 from shared.auth import (
     DUMMY_PASSWORD_HASH,
     Actor,
@@ -36,7 +36,7 @@ from shared.org.models import (
     User,
 )
 from shared.org.schemas import check_role_links
-from shared.tenancy import ensure_reference, scoped
+from shared.tenancy import scoped
 
 M = TypeVar("M", bound=Keyed)
 
@@ -65,16 +65,6 @@ _REFERENCES: dict[str, type[Base]] = {
 _as_json = TypeAdapter(dict[str, Any])
 
 
-def _entity(model: type[Keyed]) -> str:
-    table: str = getattr(model, "__tablename__")  # noqa: B009  (mixins do not declare it)
-    return table.removesuffix("s")
-
-
-async def _check_references(session: AsyncSession, actor: Actor, values: dict[str, Any]) -> None:
-    for field, model in _REFERENCES.items():
-        await ensure_reference(session, model, actor, values.get(field), field)
-
-
 async def _committees(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> list[Committee]:
     found = list(
         (
@@ -99,7 +89,7 @@ def _audited(values: dict[str, Any], committee_ids: list[uuid.UUID] | None) -> d
 async def create(session: AsyncSession, actor: Actor, model: type[M], values: dict[str, Any]) -> M:
     """Create a reference-data row (sector, committee, department, region, member, expert)."""
     values = dict(values)
-    await _check_references(session, actor, values)
+    await crud.check_references(session, actor, values, _REFERENCES)
     committee_ids = values.pop("committee_ids", None)
     obj = model()
     obj.id = uuid7()
@@ -114,7 +104,7 @@ async def create(session: AsyncSession, actor: Actor, model: type[M], values: di
     audit.record(
         session,
         actor,
-        entity_type=_entity(model),
+        entity_type=crud.entity_name(model),
         entity_id=obj.id,
         action="created",
         changes=_audited(values, committee_ids),
@@ -125,7 +115,7 @@ async def create(session: AsyncSession, actor: Actor, model: type[M], values: di
 
 async def update(session: AsyncSession, actor: Actor, obj: Any, values: dict[str, Any]) -> Any:
     values = dict(values)
-    await _check_references(session, actor, values)
+    await crud.check_references(session, actor, values, _REFERENCES)
     committee_ids = values.pop("committee_ids", None)
     for field, value in values.items():
         setattr(obj, field, value)
@@ -137,26 +127,13 @@ async def update(session: AsyncSession, actor: Actor, obj: Any, values: dict[str
     audit.record(
         session,
         actor,
-        entity_type=_entity(type(obj)),
+        entity_type=crud.entity_name(type(obj)),
         entity_id=obj.id,
         action="updated",
         changes=_audited(values, committee_ids),
     )
     await session.flush()  # one flush for the row and its audit entry
     return obj
-
-
-async def remove(session: AsyncSession, actor: Actor, obj: Keyed) -> None:
-    """Delete a reference row; one still referenced elsewhere is a 409 (the database says so)."""
-    await session.delete(obj)
-    await session.flush()
-    audit.record(
-        session,
-        actor,
-        entity_type=_entity(type(obj)),
-        entity_id=obj.id,
-        action="deleted",
-    )
 
 
 async def _check_region_parent(session: AsyncSession, actor: Actor, region: Region) -> None:
@@ -177,7 +154,7 @@ async def _check_region_parent(session: AsyncSession, actor: Actor, region: Regi
 
 async def create_user(session: AsyncSession, actor: Actor, values: dict[str, Any]) -> User:
     values = dict(values)
-    await _check_references(session, actor, values)
+    await crud.check_references(session, actor, values, _REFERENCES)
     taken = await session.scalar(select(User.id).where(User.username == values["username"]))
     if taken is not None:
         raise Conflict(f"The username {values['username']!r} is taken.")

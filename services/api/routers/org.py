@@ -20,6 +20,7 @@ from services.api.deps import (
 )
 from services.api.problems import ERROR_RESPONSES
 from services.api.schemas import Cursor, Limit, PageOut
+from shared import crud
 from shared.auth import OFFICE_READERS, Actor, Role
 from shared.org import commands, queries
 from shared.org import schemas as s
@@ -134,7 +135,7 @@ def reference_routes(
     ) -> Response:
         obj = await queries.get(session, actor, model, object_id)
         check_if_match(request, obj.version)
-        await commands.remove(session, actor, obj)
+        await crud.delete_row(session, actor, obj)
         return Response(status_code=204)
 
 
