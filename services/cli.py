@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -88,7 +89,16 @@ def app_factory() -> FastAPI:
     """For ``uvicorn --factory`` with several worker processes."""
     settings = _settings()
     configure_logging(settings.log_level)
-    return build_app(settings)
+    return _long_lived(build_app(settings))
+
+
+def _long_lived(app: FastAPI) -> FastAPI:
+    """Move everything built so far (modules, models, routes) out of the garbage collector's
+    sight: a server keeps it all for its whole life, and without this each full collection
+    walks it again, stalling requests for tens of milliseconds (the p99 of small reads)."""
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -110,7 +120,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
             log_config=None,
         )
     else:
-        uvicorn.run(build_app(settings), host=args.host, port=args.port, log_config=None)
+        app = _long_lived(build_app(settings))
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> None:

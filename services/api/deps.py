@@ -6,15 +6,17 @@ import functools
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.problems import ERROR_RESPONSES
 from shared import clock, idempotency
 from shared.auth import API_KEY_PREFIX, Actor, Role, hash_api_key, read_token
 from shared.config import Settings
@@ -34,47 +36,98 @@ def settings_of(request: Request) -> Settings:
 # Requests whose transaction starts only if they write (an API key's last use, now and then).
 _READS = frozenset({"GET", "HEAD"})
 
+# Where a request's unit of work and its authenticated caller live in the ASGI scope.
+_UNIT_OF_WORK = "tongxin.unit_of_work"
+_ACTOR = "tongxin.actor"
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Commit before the response is sent (function scope), then ring the worker's doorbell.
 
-    The doorbell rings only after a successful commit; a failed ring is logged and forgotten,
-    because the worker's sweep finds the same work in the database.
-    """
-    async with request.app.state.sessionmaker() as session:
+class UnitOfWork:
+    """A request's database session, opened when something first asks for it, committed when
+    the endpoint returns and rolled back when it raises (see ``UnitOfWorkRoute``)."""
+
+    __slots__ = ("_request", "_session")
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self._session: AsyncSession | None = None
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._request.app.state.sessionmaker()
+            if self._request.method in _READS:
+                await begin_on_first_write(self._session)
+        return self._session
+
+    async def run(self, endpoint: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Run ``endpoint`` and end its session: commit before the response is sent (so a
+        failed commit is the response), then ring the worker's doorbell. The doorbell rings
+        only after a successful commit; a failed ring is logged and forgotten, because the
+        worker's sweep finds the same work in the database."""
         try:
-            if request.method in _READS:
-                await begin_on_first_write(session)
-            yield session
-            await session.commit()
+            response = await endpoint(self._request)
+            if self._session is None:
+                return response
+            await self._session.commit()
+            events, timers = take_wakeups(self._session)
         except BaseException:
-            await session.rollback()
-            drop_wakeups(session)
+            if self._session is not None:
+                await self._session.rollback()
+                drop_wakeups(self._session)
             raise
-        events, timers = take_wakeups(session)
-    if events or timers:
-        waker: Waker = request.app.state.waker
-        try:
-            await waker.wake(events, timers)
-        except Exception:
-            log.warning("worker wake-up failed; the sweep will pick the work up", exc_info=True)
+        finally:
+            if self._session is not None:
+                await self._session.close()
+        if events or timers:
+            waker: Waker = self._request.app.state.waker
+            try:
+                await waker.wake(events, timers)
+            except Exception:
+                log.warning("worker wake-up failed; the sweep will pick the work up", exc_info=True)
+        return response
 
 
-Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+class UnitOfWorkRoute(APIRoute):
+    """Every route of the API runs in one unit of work. A route wrapper rather than a
+    dependency with ``yield``: FastAPI's machinery for those (exit stacks, shielded exits)
+    cost more than a small read's own database work."""
 
-_bearer = HTTPBearer(auto_error=False, description="A JWT from /auth/token, or an API key")
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = super().get_route_handler()
+
+        async def in_unit_of_work(request: Request) -> Response:
+            work = request.scope[_UNIT_OF_WORK] = UnitOfWork(request)
+            return await work.run(endpoint)
+
+        return in_unit_of_work
 
 
-async def _actor(
-    request: Request,
-    session: Session,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+def api_router(**options: Any) -> APIRouter:
+    """A router whose routes run in a unit of work and document every problem they return."""
+    return APIRouter(route_class=UnitOfWorkRoute, responses=ERROR_RESPONSES, **options)
+
+
+async def _session(request: Request) -> AsyncSession:
+    work: UnitOfWork = request.scope[_UNIT_OF_WORK]  # KeyError: a route not from api_router()
+    return await work.session()
+
+
+Session = Annotated[AsyncSession, Depends(_session)]
+
+
+async def authenticate(request: Request) -> Actor:
+    """The caller of this request, from its bearer token or API key (once per request)."""
+    actor: Actor | None = request.scope.get(_ACTOR)
+    if actor is None:
+        actor = request.scope[_ACTOR] = await _authenticate(request)
+    return actor
+
+
+async def _authenticate(request: Request) -> Actor:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("Send 'Authorization: Bearer <token or API key>'.")
-    token = credentials.credentials
     if token.startswith(API_KEY_PREFIX):
-        return await _api_key_actor(session, token)
+        return await _api_key_actor(await _session(request), token)
     actor, expires = _token_actor(settings_of(request).secret, token)
     if expires <= clock.now().timestamp():
         raise Unauthenticated("The token has expired.")
@@ -124,21 +177,34 @@ async def _api_key_actor(session: AsyncSession, key: str) -> Actor:
     )
 
 
-CurrentActor = Annotated[Actor, Depends(_actor)]
+class Guard(HTTPBearer):
+    """A role rule: authenticates the caller and admits only ``roles`` (any role when None)
+    and integrators holding ``scope``. One dependency that is also the OpenAPI bearer scheme."""
 
+    def __init__(self, roles: frozenset[Role] | None, scope: str | None = None) -> None:
+        super().__init__(
+            auto_error=False,
+            scheme_name="HTTPBearer",
+            description="A JWT from /auth/token, or an API key",
+        )
+        self.roles = roles
+        self.scope = scope
 
-def require(*roles: Role, scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Actor]]:
-    """A dependency admitting only these roles (and integrators holding ``scope``)."""
-    allowed = frozenset(roles)
-
-    async def dependency(actor: CurrentActor) -> Actor:
-        if actor.role in allowed:
+    async def __call__(self, request: Request) -> Actor:  # type: ignore[override]
+        actor = await authenticate(request)
+        if self.roles is None or actor.role in self.roles:
             return actor
-        if actor.role is Role.integrator and scope is not None and scope in actor.scopes:
+        if actor.role is Role.integrator and self.scope is not None and self.scope in actor.scopes:
             return actor
         raise Forbidden(f"The {actor.role.value} role may not do this.")
 
-    return dependency
+
+CurrentActor = Annotated[Actor, Depends(Guard(None))]
+
+
+def require(*roles: Role, scope: str | None = None) -> Guard:
+    """A dependency admitting only these roles (and integrators holding ``scope``)."""
+    return Guard(frozenset(roles), scope)
 
 
 def check_if_match(request: Request, version: int) -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
 from sqlalchemy import Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.api.deps import require
+from services.api.deps import api_router, require
 from services.api.workflow_routes import workflow_routes
 from shared import workflow
 from shared.auth import Actor, Role
@@ -89,7 +88,7 @@ async def move(session: AsyncSession, actor: Actor, gadget: Gadget, body: Gadget
     return moved
 
 
-router = APIRouter(prefix="/api/v1")
+router = api_router(prefix="/api/v1")
 workflow_routes(
     router,
     "/test-gadgets",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.api.deps import CurrentActor, Session, settings_of
-from services.api.problems import ERROR_RESPONSES, domain_problem
+from services.api.deps import CurrentActor, Session, api_router, settings_of
+from services.api.problems import domain_problem
 from shared.auth import Role, issue_token, read_token
 from shared.config import Settings
 from shared.errors import Unauthenticated
@@ -18,7 +18,7 @@ from shared.org import commands, queries
 from shared.org.models import User
 from shared.org.schemas import MeOut, RefreshIn, TokenOut
 
-router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
+router = api_router(tags=["auth"])
 
 
 def _tokens(settings: Settings, user: User) -> TokenOut:

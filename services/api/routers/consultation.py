@@ -7,22 +7,20 @@ platforms, plans and campaigns; staff run sessions; members and experts sign the
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
 from services.api.deps import (
     Idempotent,
     Session,
-    _actor,
-    _bearer,
+    api_router,
+    authenticate,
     check_if_match,
     created,
     require,
     respond,
 )
-from services.api.problems import ERROR_RESPONSES
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.workflow_routes import workflow_routes
 from shared.auth import OFFICE_READERS, USER_ROLES, Actor, Role
@@ -31,7 +29,7 @@ from shared.consultation import schemas as s
 from shared.consultation.models import Campaign, Consultation, Plan, Platform
 from shared.errors import Unauthenticated
 
-router = APIRouter(responses=ERROR_RESPONSES)
+router = api_router()
 
 EVERYONE = (*OFFICE_READERS, Role.member, Role.expert, Role.department)
 Reader = Annotated[Actor, Depends(require(*EVERYONE, scope="read"))]
@@ -191,14 +189,13 @@ async def update_campaign(
 async def _calendar_reader(
     request: Request,
     session: Session,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     token: Annotated[
         str | None, Query(max_length=100, description="Personal calendar token")
     ] = None,
 ) -> Actor:
     """The bearer header, or the personal token phone calendar apps put in the URL."""
     if token is None:
-        return await _actor(request, session, credentials)
+        return await authenticate(request)
     user = await queries.calendar_user(session, token)
     if user is None:
         raise Unauthenticated("The calendar token is not valid; issue a new one.")

@@ -3,16 +3,15 @@ holding the ``read`` scope; everyone sees only their own organisation's events."
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
-from services.api.deps import Session, require
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import Session, api_router, require
 from services.api.schemas import Cursor, Limit, PageOut
 from shared.auth import OFFICE_READERS, Actor
 from shared.webhook import catalog, queries
 from shared.webhook.schemas import EventEnvelope, EventTypeOut
 
-router = APIRouter(responses=ERROR_RESPONSES, tags=["events"])
+router = api_router(tags=["events"])
 
 Reader = Annotated[Actor, Depends(require(*OFFICE_READERS, scope="read"))]
 

@@ -6,11 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
 
-from services.api.deps import CurrentActor, Session, require
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import CurrentActor, Session, api_router, require
 from services.api.schemas import Cursor, Limit, PageOut
 from shared.audit import AuditEntry
 from shared.auth import Actor, Role
@@ -19,7 +18,7 @@ from shared.pagination import paginate
 from shared.tenancy import scoped
 from shared.workflow import REGISTRY
 
-router = APIRouter(responses=ERROR_RESPONSES)
+router = api_router()
 
 
 @router.get("/meta/workflows", tags=["meta"], summary="The state machines, by name")

@@ -5,20 +5,20 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.api.deps import (
     Idempotent,
     Session,
+    api_router,
     check_if_match,
     created,
     require,
     respond,
     respond_page,
 )
-from services.api.problems import ERROR_RESPONSES
 from services.api.schemas import Cursor, Limit, PageOut
 from shared import crud
 from shared.auth import OFFICE_READERS, Actor, Role
@@ -28,7 +28,7 @@ from shared.org.models import ApiKey, Committee, Department, Expert, Member, Reg
 from shared.studio import queries as studio_queries
 from shared.tenancy import loaded
 
-router = APIRouter(responses=ERROR_RESPONSES)
+router = api_router()
 
 OfficeReader = Annotated[Actor, Depends(require(*OFFICE_READERS, scope="read"))]
 Admin = Annotated[Actor, Depends(require(Role.admin))]

@@ -3,12 +3,11 @@
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from services.api.crud import Filters, crud_routes
-from services.api.deps import Idempotent, Session, created, require
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import Idempotent, Session, api_router, created, require
 from services.api.schemas import Cursor, Limit, PageOut
 from shared import crud
 from shared.auth import OFFICE_READERS, Actor, Role
@@ -18,7 +17,7 @@ from shared.party import schemas as s
 from shared.party.models import JointActivity, PartyBranch, PartyPartner, ProblemSolved, ThemeTask
 from shared.tenancy import get_scoped, scoped
 
-router = APIRouter(responses=ERROR_RESPONSES)
+router = api_router()
 
 reader = require(*OFFICE_READERS)
 writer = require(Role.staff, Role.admin)

@@ -7,12 +7,19 @@ tasks; a department reads and answers only its own tasks (others are 404).
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Idempotent, Session, check_if_match, created, require, respond
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import (
+    Idempotent,
+    Session,
+    api_router,
+    check_if_match,
+    created,
+    require,
+    respond,
+)
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.workflow_routes import workflow_routes
 from shared.auth import OFFICE_READERS, Actor, Role
@@ -21,7 +28,7 @@ from shared.consultation import report_commands as commands
 from shared.consultation import schemas as s
 from shared.consultation.models import InstructionTask, Report
 
-router = APIRouter(responses=ERROR_RESPONSES)
+router = api_router()
 
 OfficeReader = Annotated[Actor, Depends(require(*OFFICE_READERS, scope="read"))]
 Staff = Annotated[Actor, Depends(require(Role.staff))]

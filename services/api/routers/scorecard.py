@@ -3,17 +3,16 @@ Role rule: staff, leaders, auditors and admins; departments and the public may n
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
-from services.api.deps import Session, require
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import Session, api_router, require
 from shared.auth import OFFICE_READERS, Actor
 from shared.org import queries as org_queries
 from shared.scorecard import metrics, render
 from shared.scorecard.schemas import Scorecard
 
-router = APIRouter(tags=["scorecard"], responses=ERROR_RESPONSES)
+router = api_router(tags=["scorecard"])
 
 Reader = Annotated[Actor, Depends(require(*OFFICE_READERS))]
 YearParam = Annotated[int, Path(ge=1949, le=2100, description="The business year, 1949–2100")]

@@ -10,13 +10,20 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Idempotent, Session, check_if_match, created, require, respond
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import (
+    Idempotent,
+    Session,
+    api_router,
+    check_if_match,
+    created,
+    require,
+    respond,
+)
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.workflow_routes import workflow_routes
 from shared.auth import Actor, Role
@@ -25,7 +32,7 @@ from shared.studio import cards, commands, geo, queries
 from shared.studio import schemas as s
 from shared.studio.models import ContactRequest, Studio, StudioRating
 
-router = APIRouter(responses=ERROR_RESPONSES)
+router = api_router()
 
 _READ = (Role.admin, Role.staff, Role.leader, Role.auditor, Role.member)
 Reader = Annotated[Actor, Depends(require(*_READ, scope="read"))]

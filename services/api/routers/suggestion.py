@@ -9,12 +9,11 @@ they attended.
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Idempotent, Session, created, require, respond
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import Idempotent, Session, api_router, created, require, respond
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.workflow_routes import workflow_routes
 from shared.auth import OFFICE_READERS, Actor, Role
@@ -23,7 +22,7 @@ from shared.consultation import schemas as s
 from shared.consultation import suggestion_commands as commands
 from shared.consultation.models import Suggestion
 
-router = APIRouter(responses=ERROR_RESPONSES, tags=["suggestions"])
+router = api_router(tags=["suggestions"])
 
 READERS = (*OFFICE_READERS, Role.member, Role.expert, Role.department)
 Reader = Annotated[Actor, Depends(require(*READERS, scope="read"))]

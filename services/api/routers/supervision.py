@@ -6,12 +6,19 @@ report, evaluate; departments answer; leaders withdraw and decide."""
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Idempotent, Session, check_if_match, created, require, respond
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import (
+    Idempotent,
+    Session,
+    api_router,
+    check_if_match,
+    created,
+    require,
+    respond,
+)
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.workflow_routes import TimelineEntry, workflow_routes
 from shared import audit
@@ -20,7 +27,7 @@ from shared.supervision import commands, queries
 from shared.supervision import schemas as s
 from shared.supervision.models import SupervisionCase
 
-router = APIRouter(responses=ERROR_RESPONSES, tags=["supervision"])
+router = api_router(tags=["supervision"])
 
 READERS = (*OFFICE_READERS, Role.department)
 Reader = Annotated[Actor, Depends(require(*READERS, scope="read"))]

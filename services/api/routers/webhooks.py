@@ -5,12 +5,19 @@ import logging
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
+from fastapi import BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Idempotent, Session, check_if_match, created, require, respond
-from services.api.problems import ERROR_RESPONSES
+from services.api.deps import (
+    Idempotent,
+    Session,
+    api_router,
+    check_if_match,
+    created,
+    require,
+    respond,
+)
 from services.api.schemas import Cursor, Limit, PageOut
 from shared.auth import Actor, Role
 from shared.config import Settings
@@ -20,7 +27,7 @@ from shared.webhook.models import WebhookSubscription
 
 log = logging.getLogger("tongxin.api")
 
-router = APIRouter(responses=ERROR_RESPONSES, tags=["webhooks"])
+router = api_router(tags=["webhooks"])
 
 Manager = Annotated[Actor, Depends(require(Role.admin, scope="webhooks"))]
 ITEM = "/webhook-subscriptions/{subscription_id}"
