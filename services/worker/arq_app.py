@@ -21,7 +21,7 @@ from arq.worker import Worker, func
 from prometheus_client import start_http_server
 
 import shared.contexts  # noqa: F401  (every table, automation and timer handler registered)
-from services.worker import delivery, jobs
+from services.worker import delivery, jobs, sender
 from shared import clock
 from shared.config import Settings, get_settings
 from shared.db import make_engine, make_sessionmaker
@@ -79,21 +79,22 @@ class ArqWaker:
             raise
 
     async def wake_deliveries(self, deliveries: list[DueDelivery]) -> None:
-        """One job per attempt (``deliver:<delivery>:<attempt>``), deferred to when it is due;
-        arq refuses a second job with the same id, so repeats ring once."""
+        """One ``deliver_job`` per batch of attempts falling due together, deferred to then.
+        Its id names the batch's attempts (``deliver:<first delivery>:<attempt>:<size>``):
+        arq refuses a second job with the same id, so a repeated ring rings once."""
         if time.monotonic() < self._quiet_until:
             return
         now = clock.now()
         try:
             async with asyncio.timeout(WAKE_TIMEOUT):
                 pool = await self._connection()
-                for delivery_id, attempt, due in deliveries:
+                for due, batch in delivery_batches(deliveries, now):
+                    first, attempt = batch[0]
                     await pool.enqueue_job(
                         "deliver_job",
-                        str(delivery_id),
-                        attempt,
-                        _job_id=f"deliver:{delivery_id}:{attempt}",
-                        _defer_until=due if due > now else None,
+                        [f"{delivery_id}:{number}" for delivery_id, number in batch],
+                        _job_id=f"deliver:{first}:{attempt}:{len(batch)}",
+                        _defer_until=due,
                         _queue_name=self.queue_name,
                     )
         except Exception:
@@ -116,7 +117,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         ctx["engine"] = make_engine(settings.database_url)
         ctx["sessionmaker"] = make_sessionmaker(ctx["engine"])
     ctx["waker"] = ArqWaker(settings.redis_url or "", settings.queue_name, pool=ctx["redis"])
-    ctx["sender"] = delivery.Sender(delivery.Policy.from_settings(settings))
+    ctx["sender"] = sender.Sender(sender.Policy.from_settings(settings))
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port)
 
@@ -144,12 +145,25 @@ async def sweep_job(ctx: dict[str, Any]) -> int:
     return await jobs.sweep(ctx["sessionmaker"], ctx["waker"], ctx["sender"])
 
 
-async def deliver_job(ctx: dict[str, Any], delivery_id: str, attempt: int) -> bool:
-    """Make this attempt of this delivery if it is still due and nobody holds it (a repeat, or
-    a doorbell the sweep already answered, finds nothing to do)."""
-    return await delivery.deliver_one(
-        ctx["sessionmaker"], ctx["waker"], ctx["sender"], uuid.UUID(delivery_id), attempt
-    )
+async def deliver_job(ctx: dict[str, Any], attempts: list[str]) -> int:
+    """Make these attempts (``<delivery>:<attempt>``) of those still due and free (a repeat,
+    or a doorbell the sweep already answered, finds nothing to do)."""
+    wanted = {uuid.UUID(d): int(n) for d, n in (attempt.split(":") for attempt in attempts)}
+    return await delivery.deliver_batch(ctx["sessionmaker"], ctx["waker"], ctx["sender"], wanted)
+
+
+def delivery_batches(
+    deliveries: list[DueDelivery], now: datetime
+) -> list[tuple[datetime | None, list[tuple[uuid.UUID, int]]]]:
+    """Attempts grouped by when they fall due (None: now), in batches of ``delivery.BATCH``."""
+    groups: dict[datetime | None, list[tuple[uuid.UUID, int]]] = {}
+    for delivery_id, attempt, due in deliveries:
+        groups.setdefault(due if due > now else None, []).append((delivery_id, attempt))
+    return [
+        (due, attempts[start : start + delivery.BATCH])
+        for due, attempts in groups.items()
+        for start in range(0, len(attempts), delivery.BATCH)
+    ]
 
 
 def _sweep_seconds(interval: float) -> set[int]:

@@ -1,12 +1,15 @@
-"""The webhook sender: claim a due delivery, POST it with no transaction open, record the answer.
+"""The webhook sender: claim due deliveries, POST them with no transaction open, record the answers.
 
-1. Claim (a short transaction): ``FOR UPDATE SKIP LOCKED`` on a due delivery whose lease is
-   free, reserve the next attempt number (an ``in_flight`` attempt row, unique per delivery),
-   take a lease token valid for ``webhook_lease``; commit.
-2. Send: vet the URL's addresses again (DNS rebinding), connect to the vetted address, sign
-   with every active secret, keep 4 KiB of the answer. No database connection is held.
-3. Record (a new transaction): only if the delivery still carries our lease token; otherwise the
-   lease ran out and another worker owns the delivery now.
+Deliveries travel in batches of up to ``BATCH``: one transaction claims them, their requests go
+out together, one transaction records every answer. Per batch:
+
+1. Claim (a short transaction): ``FOR UPDATE SKIP LOCKED`` on due deliveries whose lease is
+   free, reserve each one's next attempt number (an ``in_flight`` attempt row, unique per
+   delivery), stamp them with the claim's lease token, valid for ``webhook_lease``; commit.
+2. Send (``services.worker.sender``): sign with every active secret and POST, keeping 4 KiB of
+   each answer. No database connection is held.
+3. Record (a new transaction): each answer only if its delivery still carries the claim's token;
+   otherwise the lease ran out and another worker owns the delivery now.
 
 A worker killed between 1 and 3 leaves its lease to expire; the next claim closes that attempt
 as ``worker_lost`` and makes a new one. The lease outlives the longest send, so two workers
@@ -17,158 +20,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
-import httpx
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.worker.sender import Claim, Outcome, Policy, Sender
 from shared import clock
-from shared.config import Settings, get_settings
+from shared.config import get_settings
 from shared.db import serialises_writers, uuid7
 from shared.events import Waker, take_wakeups
-from shared.webhook import doorbell, metrics, outcomes, retries, signing, targets
+from shared.webhook import doorbell, metrics, outcomes, signing
 from shared.webhook.feed import message_id
 from shared.webhook.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger("tongxin.webhooks")
 
-RESPONSE_KEPT = 4096
-USER_AGENT = "Tongxin-Webhooks/1 (+https://www.standardwebhooks.com)"
+# Deliveries claimed, sent and recorded together: two transactions per batch, not per delivery.
+BATCH = 50
 
 
-@dataclass(frozen=True)
-class Policy:
-    secret_key: str
-    allow_private: bool
-    timeout: float
-    connect_timeout: float
-    lease: timedelta
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Policy:
-        return cls(
-            secret_key=settings.secret,
-            allow_private=settings.webhook_allow_private_targets,
-            timeout=settings.webhook_timeout.total_seconds(),
-            connect_timeout=settings.webhook_connect_timeout.total_seconds(),
-            lease=settings.webhook_lease,
-        )
-
-
-@dataclass(frozen=True)
-class Claim:
-    delivery_id: uuid.UUID
-    token: uuid.UUID
-    number: int
-    url: str
-    body: bytes
-    message_id: str
-    secrets: list[str]
-    subscription_failing: bool
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None = None
-    error_class: str | None = None
-    detail: str | None = None
-    body: str | None = None
-    duration_ms: int = 0
-    retry_after: timedelta | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-    @property
-    def label(self) -> str:
-        if self.succeeded:
-            return "succeeded"
-        return self.error_class or "http_error"
-
-
-class Sender:
-    """One HTTP client per worker process (connections are reused between deliveries)."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
-            follow_redirects=False,  # a 3xx is a failure, never a hop to somewhere unvetted
-            trust_env=False,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
-        )
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def send(self, claim: Claim) -> Outcome:
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(self.policy.timeout):
-                target = await targets.vet(claim.url, allow_private=self.policy.allow_private)
-                outcome = await self._post(claim, target)
-        except targets.BlockedTarget as exc:
-            log.warning("blocked_ip: delivery %s refused: %s", claim.delivery_id, exc)
-            outcome = Outcome(error_class="blocked_ip", detail=str(exc))
-        except (TimeoutError, httpx.TimeoutException):
-            outcome = Outcome(error_class="timeout", detail="no complete answer in time")
-        except httpx.ConnectError as exc:
-            outcome = Outcome(error_class="connect_error", detail=str(exc)[:200])
-        except httpx.HTTPError as exc:
-            outcome = Outcome(error_class=type(exc).__name__, detail=str(exc)[:200])
-        elapsed = int((time.monotonic() - started) * 1000)
-        return Outcome(**{**outcome.__dict__, "duration_ms": elapsed})
-
-    async def _post(self, claim: Claim, target: targets.Target) -> Outcome:
-        url = httpx.URL(claim.url)
-        # Connect to the address we vetted, while Host and TLS (SNI, certificate) name the host.
-        pinned = url.copy_with(host=str(target.address))
-        # The receiver checks this against its own clock (±5 min): real time, not shared.clock.
-        timestamp = int(time.time())
-        headers = {
-            "host": url.netloc.decode("ascii"),
-            "content-type": "application/json",
-            "user-agent": USER_AGENT,
-            "webhook-id": claim.message_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": signing.signature_header(
-                claim.message_id, timestamp, claim.body, claim.secrets
-            ),
-        }
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        request = self.client.build_request(
-            "POST", pinned, content=claim.body, headers=headers, extensions=extensions
-        )
-        response = await self.client.send(request, stream=True)
-        try:
-            kept = bytearray()
-            async for chunk in response.aiter_raw():
-                kept += chunk
-                if len(kept) >= RESPONSE_KEPT:
-                    break
-        finally:
-            await response.aclose()
-        return Outcome(
-            status_code=response.status_code,
-            body=bytes(kept[:RESPONSE_KEPT]).decode("utf-8", "replace"),
-            retry_after=retries.parse_retry_after(response.headers.get("retry-after")),
-        )
-
-
-async def claim(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    policy: Policy,
-    delivery_id: uuid.UUID | None = None,
-    attempt: int | None = None,
-) -> Claim | None:
-    """Reserve the next attempt of the earliest due delivery (or of the given one)."""
-    now = clock.now()
-    stmt = (
+def _claimable(now: datetime) -> Any:
+    """Pending deliveries of active subscriptions, due, with no live lease."""
+    return (
         select(WebhookDelivery, WebhookSubscription)
         .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
         .where(
@@ -178,40 +55,57 @@ async def claim(
             WebhookSubscription.status == "active",
         )
     )
-    if delivery_id is not None:
-        stmt = stmt.where(WebhookDelivery.id == delivery_id)
-    if attempt is not None:  # a doorbell for an attempt already made is stale
-        stmt = stmt.where(WebhookDelivery.attempts < attempt)
-    stmt = stmt.order_by(WebhookDelivery.next_attempt_at).limit(1)
+
+
+async def claim(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    policy: Policy,
+    wanted: Mapping[uuid.UUID, int] | None = None,
+    limit: int = BATCH,
+) -> list[Claim]:
+    """Reserve the next attempt of up to ``limit`` due deliveries, earliest first; with
+    ``wanted`` (delivery → the attempt a doorbell rang for) only those, and only if that attempt
+    is still to be made (a doorbell for an attempt already made is stale)."""
+    now = clock.now()
+    stmt = _claimable(now)
+    if wanted is not None:
+        stmt = stmt.where(WebhookDelivery.id.in_(list(wanted)))
+    stmt = stmt.order_by(WebhookDelivery.next_attempt_at).limit(limit)
     async with sessionmaker() as session:
-        row = (
+        rows = (
             await session.execute(stmt.with_for_update(skip_locked=True, of=WebhookDelivery))
-        ).first()
-        if row is None:
-            return None
-        delivery, subscription = row[0], row[1]
-        if delivery.lease_token is not None:
-            await _close_attempt(session, delivery, status="failed", error_class="worker_lost")
-        delivery.attempts += 1
-        delivery.lease_token = uuid.uuid4()
-        delivery.locked_until = now + policy.lease
-        session.add(
-            WebhookAttempt(
+        ).all()
+        token, claims = uuid.uuid4(), []
+        secrets: dict[uuid.UUID, list[str]] = {}
+        for delivery, subscription in rows:
+            if wanted is not None and delivery.attempts >= wanted[delivery.id]:
+                continue
+            if delivery.lease_token is not None:
+                await _close_attempt(session, delivery, status="failed", error_class="worker_lost")
+            delivery.attempts += 1
+            delivery.lease_token = token
+            delivery.locked_until = now + policy.lease
+            attempt = WebhookAttempt(
                 id=uuid7(), delivery_id=delivery.id, number=delivery.attempts, started_at=now
             )
-        )
-        taken = Claim(
-            delivery_id=delivery.id,
-            token=delivery.lease_token,
-            number=delivery.attempts,
-            url=subscription.url,
-            body=delivery.body.encode(),
-            message_id=message_id(delivery.event_id),
-            secrets=_active_secrets(subscription, policy.secret_key, now),
-            subscription_failing=subscription.failing_since is not None,
-        )
+            session.add(attempt)
+            if subscription.id not in secrets:
+                secrets[subscription.id] = _active_secrets(subscription, policy.secret_key, now)
+            claims.append(
+                Claim(
+                    delivery_id=delivery.id,
+                    attempt_id=attempt.id,
+                    token=token,
+                    number=delivery.attempts,
+                    url=subscription.url,
+                    body=delivery.body.encode(),
+                    message_id=message_id(delivery.event_id),
+                    secrets=secrets[subscription.id],
+                    subscription_failing=subscription.failing_since is not None,
+                )
+            )
         await session.commit()
-        return taken
+    return claims
 
 
 def _active_secrets(subscription: WebhookSubscription, key: str, now: datetime) -> list[str]:
@@ -223,19 +117,8 @@ def _active_secrets(subscription: WebhookSubscription, key: str, now: datetime) 
 
 
 async def _close_attempt(
-    session: AsyncSession,
-    delivery: WebhookDelivery,
-    outcome: Outcome | None = None,
-    **values: object,
+    session: AsyncSession, delivery: WebhookDelivery, **values: object
 ) -> None:
-    if outcome is not None:
-        values = {
-            "status": "succeeded" if outcome.succeeded else "failed",
-            "status_code": outcome.status_code,
-            "error_class": outcome.error_class,
-            "duration_ms": outcome.duration_ms,
-            "response_body": outcome.body,
-        }
     await session.execute(
         update(WebhookAttempt)
         .where(
@@ -247,41 +130,69 @@ async def _close_attempt(
     )
 
 
+def _closing(taken: Claim, outcome: Outcome) -> dict[str, Any]:
+    """The attempt row's final values (an ORM bulk UPDATE by primary key)."""
+    return {
+        "id": taken.attempt_id,
+        "status": "succeeded" if outcome.succeeded else "failed",
+        "status_code": outcome.status_code,
+        "error_class": outcome.error_class,
+        "duration_ms": outcome.duration_ms,
+        "response_body": outcome.body,
+    }
+
+
 async def record(
     sessionmaker: async_sessionmaker[AsyncSession],
     waker: Waker | None,
-    taken: Claim,
-    outcome: Outcome,
-) -> bool:
-    """Store the attempt's outcome and what follows from it; False if the lease was lost."""
+    answered: list[tuple[Claim, Outcome]],
+) -> int:
+    """Store each attempt's outcome and what follows from it, in one transaction; returns how
+    many were stored (an answer whose lease was lost is dropped: its delivery is another
+    worker's now)."""
+    if not answered:
+        return 0
     now = clock.now()
+    by_delivery = {taken.delivery_id: (taken, outcome) for taken, outcome in answered}
     async with sessionmaker() as session:
-        delivery = await session.scalar(
-            select(WebhookDelivery).where(WebhookDelivery.id == taken.delivery_id).with_for_update()
+        locked = await session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(list(by_delivery)))
+            .order_by(WebhookDelivery.id)
+            .with_for_update()
         )
-        if delivery is None or delivery.lease_token != taken.token:
-            log.warning(
-                "delivery %s: lease lost before attempt %d was recorded",
-                taken.delivery_id,
-                taken.number,
+        kept = []
+        for delivery in locked:
+            taken, outcome = by_delivery[delivery.id]
+            if delivery.lease_token != taken.token:
+                log.warning(
+                    "delivery %s: lease lost before attempt %d was recorded",
+                    taken.delivery_id,
+                    taken.number,
+                )
+                metrics.ATTEMPTS.labels("lease_lost").inc()
+                continue
+            kept.append((delivery, taken, outcome))
+        if kept:
+            await session.execute(update(WebhookAttempt), [_closing(t, o) for _, t, o in kept])
+        for delivery, taken, outcome in kept:
+            delivery.lease_token = None
+            delivery.locked_until = None
+            delivery.last_status_code = outcome.status_code
+            delivery.last_error = outcome.error_class or (
+                None if outcome.succeeded else f"HTTP {outcome.status_code}"
             )
-            metrics.ATTEMPTS.labels("lease_lost").inc()
-            return False
-        await _close_attempt(session, delivery, outcome)
-        delivery.lease_token = None
-        delivery.locked_until = None
-        delivery.last_status_code = outcome.status_code
-        delivery.last_error = outcome.error_class or (
-            None if outcome.succeeded else f"HTTP {outcome.status_code}"
-        )
-        if outcome.succeeded:
-            await outcomes.succeeded(session, delivery, now, taken.subscription_failing)
-        else:
-            await outcomes.failed(session, delivery, now, outcome.status_code, outcome.retry_after)
+            if outcome.succeeded:
+                await outcomes.succeeded(session, delivery, now, taken.subscription_failing)
+            else:
+                await outcomes.failed(
+                    session, delivery, now, outcome.status_code, outcome.retry_after
+                )
         await session.commit()
-    metrics.ATTEMPTS.labels(outcome.label).inc()
+    for _, _, outcome in kept:
+        metrics.ATTEMPTS.labels(outcome.label).inc()
     await ring(session, waker)
-    return True
+    return len(kept)
 
 
 async def ring(session: AsyncSession, waker: Waker | None) -> None:
@@ -299,20 +210,19 @@ async def ring(session: AsyncSession, waker: Waker | None) -> None:
         log.warning("wake-up failed; the sweep will pick the work up", exc_info=True)
 
 
-async def deliver_one(
+async def deliver_batch(
     sessionmaker: async_sessionmaker[AsyncSession],
     waker: Waker | None,
     sender: Sender,
-    delivery_id: uuid.UUID | None = None,
-    attempt: int | None = None,
-) -> bool:
-    """One attempt of one due delivery (the given one, else the earliest). False if none."""
-    taken = await claim(sessionmaker, sender.policy, delivery_id, attempt)
-    if taken is None:
-        return False
-    outcome = await sender.send(taken)
-    await record(sessionmaker, waker, taken, outcome)
-    return True
+    wanted: Mapping[uuid.UUID, int] | None = None,
+) -> int:
+    """Claim, send and record one batch (the ``wanted`` deliveries, else the earliest due);
+    returns how many were sent."""
+    claims = await claim(sessionmaker, sender.policy, wanted)
+    if not claims:
+        return 0
+    await record(sessionmaker, waker, await sender.send_all(claims))
+    return len(claims)
 
 
 async def deliver_due(
@@ -321,9 +231,10 @@ async def deliver_due(
     sender: Sender | None = None,
     *,
     limit: int = 500,
-    concurrency: int = 10,
+    lanes: int = 4,
 ) -> int:
-    """Send what is due, ``concurrency`` at a time: the sweep's way, whatever Redis lost.
+    """Send what is due, batch after batch in ``lanes`` at a time: the sweep's way, whatever
+    Redis lost.
 
     One pass per process at a time: sweeps that overlap (a slow pass, a tick every second)
     would otherwise pile up lanes that starve each other of database connections."""
@@ -331,7 +242,7 @@ async def deliver_due(
         return 0
     _PASSES.add(id(sessionmaker))
     try:
-        return await _deliver_due(sessionmaker, waker, sender, limit, concurrency)
+        return await _deliver_due(sessionmaker, waker, sender, limit, lanes)
     finally:
         _PASSES.discard(id(sessionmaker))
 
@@ -344,7 +255,7 @@ async def _deliver_due(
     waker: Waker | None,
     sender: Sender | None,
     limit: int,
-    concurrency: int,
+    lanes: int,
 ) -> int:
     due = await next_due(sessionmaker)
     if due is None or due > clock.now():  # one read instead of a claim per lane
@@ -355,12 +266,13 @@ async def _deliver_due(
 
     async def lane() -> None:
         nonlocal done
-        while done < limit and await deliver_one(sessionmaker, waker, active):
-            done += 1
+        while done < limit and (sent := await deliver_batch(sessionmaker, waker, active)):
+            done += sent
 
     try:
-        lanes = 1 if serialises_writers(sessionmaker) else concurrency
-        await asyncio.gather(*(lane() for _ in range(lanes)))
+        await asyncio.gather(
+            *(lane() for _ in range(1 if serialises_writers(sessionmaker) else lanes))
+        )
     finally:
         if own:
             await active.aclose()

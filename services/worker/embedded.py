@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.worker import delivery, jobs
+from services.worker import jobs, sender
 from shared import clock
 from shared.config import get_settings
 from shared.webhook.doorbell import DueDelivery
@@ -30,7 +30,7 @@ class EmbeddedRunner:
         self.sweep_interval = sweep_interval
         self._bell = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._sender: delivery.Sender | None = None
+        self._sender: sender.Sender | None = None
         self._stopping = False
 
     async def wake(self, events: list[uuid.UUID], timers: list[tuple[uuid.UUID, datetime]]) -> None:
@@ -41,7 +41,7 @@ class EmbeddedRunner:
 
     async def run_once(self) -> int:
         if self._sender is None:  # one HTTP client for the runner's life
-            self._sender = delivery.Sender(delivery.Policy.from_settings(get_settings()))
+            self._sender = sender.Sender(sender.Policy.from_settings(get_settings()))
         return await jobs.sweep(self.sessionmaker, self, self._sender)
 
     async def _loop(self) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.worker import delivery
+from services.worker.sender import Sender
 from shared import clock
 from shared.automation import EVENT_HANDLERS, EVENT_OBSERVERS, TIMER_HANDLERS
 from shared.events import Event, Waker, drop_wakeups
@@ -160,7 +161,7 @@ async def fire_due(
 async def sweep(
     sessionmaker: async_sessionmaker[AsyncSession],
     waker: Waker | None,
-    sender: delivery.Sender | None = None,
+    sender: Sender | None = None,
 ) -> int:
     """Everything the database says is waiting: the safety net under every lost doorbell."""
     fired = await fire_due(sessionmaker, waker)

@@ -1,9 +1,9 @@
 """Where webhooks may go (SSRF defence): ``https`` to public addresses only.
 
-Checked at registration for fast feedback, and again at every send on the addresses the name
-resolves to *then* (DNS rebinding); the sender connects to the vetted address itself, so the
-check and the connection see the same IP. ``TONGXIN_WEBHOOK_ALLOW_PRIVATE_TARGETS`` lifts both
-rules for local development and tests.
+Checked at registration for fast feedback, and again whenever the sender opens a connection,
+on the addresses the name resolves to *then* (DNS rebinding): the sender's resolver is this
+module, so the check and the connection see the same IP.
+``TONGXIN_WEBHOOK_ALLOW_PRIVATE_TARGETS`` lifts both rules for local development and tests.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shared.errors import Invalid
@@ -38,14 +37,6 @@ _ALWAYS_BLOCKED = tuple(
 
 class BlockedTarget(Exception):
     """The URL points (or now resolves) somewhere webhooks must not go."""
-
-
-@dataclass(frozen=True)
-class Target:
-    scheme: str
-    host: str  # as written in the URL (the Host header and the TLS server name)
-    port: int
-    address: IPAddress  # the vetted address to connect to
 
 
 def is_public(address: IPAddress) -> bool:
@@ -100,29 +91,39 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-async def vet(url: str, *, allow_private: bool) -> Target:
-    """The address to connect to for ``url``, if every address its host has now is public."""
+def check_url(url: str, *, allow_private: bool) -> tuple[str, str, int]:
+    """The checks that need no DNS: scheme, credentials, host, and a literal address's range.
+    Returns (scheme, host, port)."""
     scheme, host, port = parse(url, allow_private=allow_private)
     literal = _literal(host)
+    if literal is not None and not allow_private and not is_public(literal):
+        raise BlockedTarget(f"{host} is not a public address")
+    return scheme, host, port
+
+
+async def addresses(host: str, port: int, *, allow_private: bool) -> list[IPAddress]:
+    """Every address ``host`` has now, if all of them are public (or private ones allowed)."""
+    literal = _literal(host)
     if literal is not None:
-        addresses = [literal]
+        found = [literal]
     else:
         try:
-            addresses = await resolve(host, port)
+            found = await resolve(host, port)
         except (OSError, UnicodeError) as exc:
             raise BlockedTarget(f"{host} does not resolve") from exc
-    if not addresses:
+    if not found:
         raise BlockedTarget(f"{host} does not resolve")
     if not allow_private:
-        blocked = [str(a) for a in addresses if not is_public(a)]
+        blocked = [str(a) for a in found if not is_public(a)]
         if blocked:
             raise BlockedTarget(f"{host} resolves to a non-public address ({blocked[0]})")
-    return Target(scheme=scheme, host=host, port=port, address=addresses[0])
+    return found
 
 
 async def check_registration(url: str, *, allow_private: bool) -> None:
     """The registration-time check, as a 422 on the ``url`` field."""
     try:
-        await vet(url, allow_private=allow_private)
+        _, host, port = check_url(url, allow_private=allow_private)
+        await addresses(host, port, allow_private=allow_private)
     except BlockedTarget as exc:
         raise Invalid(f"url: {exc}.", loc=["body", "url"]) from exc

@@ -20,7 +20,7 @@ from standardwebhooks.webhooks import Webhook
 
 from services.api.app import create_app
 from services.worker import jobs
-from services.worker.delivery import Policy, Sender
+from services.worker.sender import Policy, Sender
 from shared import events
 from shared.auth import Actor
 from shared.db import make_sessionmaker, uuid7

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.worker.delivery import Sender
+from services.worker.sender import Sender
 from shared import clock
 from shared.events import Event
 from shared.webhook import feed

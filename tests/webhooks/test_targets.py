@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.worker.delivery import Sender
+from services.worker.sender import Sender
 from shared.webhook import targets
 from tests.api.test_conventions import assert_problem
 from tests.conftest import World
