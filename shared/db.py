@@ -12,11 +12,12 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, ForeignKey, Integer, MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
 from shared import clock
@@ -104,6 +106,9 @@ class Tenant:
         return mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 # Marks a pooled PostgreSQL connection whose BEGIN waits for the first statement that is not a
 # plain SELECT (see ``begin_on_first_write``); cleared when the connection goes back to the pool.
 BEGIN_ON_WRITE = "tongxin_begin_on_write"
@@ -166,11 +171,29 @@ async def begin_on_first_write(session: AsyncSession) -> None:
     running outside a transaction, and two round trips per read-only request are saved. Only on
     PostgreSQL: SQLite's transactions also give reads one consistent snapshot.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    raw = await (await session.connection()).get_raw_connection()
-    raw.info[BEGIN_ON_WRITE] = True
-    raw.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+    if session.get_bind().dialect.name == "postgresql":
+        _begin_on_write(await (await session.connection()).get_raw_connection())
+
+
+def _begin_on_write(pooled: PoolProxiedConnection) -> None:
+    pooled.info[BEGIN_ON_WRITE] = True
+    pooled.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+
+
+def reading(
+    engine: Engine,
+    query: Callable[Concatenate[Connection, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """``query(connection, ...)`` on a pooled connection of its own, its SELECTs outside any
+    transaction on PostgreSQL as in ``begin_on_first_write`` (whatever else it ran would be
+    rolled back: it is for reads). Synchronous: call it in a greenlet, as the asyncio layer
+    does (``sqlalchemy.util.greenlet_spawn``)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            _begin_on_write(connection.connection)
+        return query(connection, *args, **kwargs)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -38,6 +38,21 @@ def decode_cursor(cursor: str) -> uuid.UUID:
         raise Invalid("The cursor is not one this API issued.", loc=["query", "cursor"]) from exc
 
 
+def keyset(stmt: Select[Any], key: Any, *, limit: int, cursor: str | None) -> Select[Any]:
+    """``stmt`` after the cursor, ordered by ``key`` (a UUIDv7 column, so oldest first), one row
+    more than the page to tell whether another page follows."""
+    if cursor:
+        stmt = stmt.where(key > decode_cursor(cursor))
+    return stmt.order_by(key).limit(limit + 1)
+
+
+def page_of(rows: Sequence[T], key: str, limit: int) -> Page[T]:
+    """The page of ``rows`` (fetched by ``keyset``) and the cursor of the next, if any."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor(getattr(rows[-1], key)) if more else None)
+
+
 async def paginate(
     session: AsyncSession,
     stmt: Select[Any],
@@ -46,10 +61,6 @@ async def paginate(
     limit: int,
     cursor: str | None,
 ) -> Page[Any]:
-    """One page of ``stmt`` ordered by ``key`` (a UUIDv7 column, so oldest first)."""
-    if cursor:
-        stmt = stmt.where(key > decode_cursor(cursor))
-    rows = list((await session.scalars(stmt.order_by(key).limit(limit + 1))).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=encode_cursor(getattr(rows[-1], key.key)) if more else None)
+    """One page of ORM objects of ``stmt`` ordered by ``key``."""
+    found = await session.scalars(keyset(stmt, key, limit=limit, cursor=cursor))
+    return page_of(found.all(), key.key, limit)

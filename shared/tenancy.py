@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy import Connection, Row, Select, Table, bindparam, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute
 
 from shared.auth import Actor
 from shared.errors import Invalid, NotFound
+from shared.pagination import Page, decode_cursor, page_of
 
 M = TypeVar("M")
 
@@ -59,6 +60,53 @@ async def get_scoped(
     if obj is None:
         raise NotFound(f"No {label or model.__name__.lower()} with id {object_id}.")
     return obj
+
+
+# Plain reads of a tenant table's rows (no ORM objects), their statements built once per table
+# (and per set of filtered columns) with every value a bound parameter.
+_ROW: dict[Table, Select[Any]] = {}
+_ROWS: dict[tuple[Table, tuple[str, ...], bool], Select[Any]] = {}
+
+
+def row_by_id(
+    connection: Connection, table: Table, organisation_id: uuid.UUID, object_id: uuid.UUID
+) -> Row[Any] | None:
+    """One row of the organisation's, as a Core row, or None."""
+    stmt = _ROW.get(table)
+    if stmt is None:
+        stmt = _ROW[table] = select(table).where(
+            table.c.organisation_id == bindparam("organisation_id"),
+            table.c.id == bindparam("object_id"),
+        )
+    params = {"organisation_id": organisation_id, "object_id": object_id}
+    return connection.execute(stmt, params).first()
+
+
+def page_of_rows(
+    connection: Connection,
+    table: Table,
+    organisation_id: uuid.UUID,
+    *,
+    filters: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+) -> Page[Row[Any]]:
+    """A keyset page of the organisation's rows, with equality ``filters`` (None: no filter)."""
+    columns = tuple(sorted(column for column, value in filters.items() if value is not None))
+    params: dict[str, Any] = {f"f_{column}": filters[column] for column in columns}
+    params |= {"organisation_id": organisation_id, "limit": limit + 1}
+    if cursor:
+        params["after"] = decode_cursor(cursor)
+    key = (table, columns, bool(cursor))
+    stmt = _ROWS.get(key)
+    if stmt is None:
+        stmt = select(table).where(table.c.organisation_id == bindparam("organisation_id"))
+        for column in columns:
+            stmt = stmt.where(table.c[column] == bindparam(f"f_{column}"))
+        if cursor:
+            stmt = stmt.where(table.c.id > bindparam("after"))
+        stmt = _ROWS[key] = stmt.order_by(table.c.id).limit(bindparam("limit"))
+    return page_of(connection.execute(stmt, params).all(), "id", limit)
 
 
 async def ensure_reference(

@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import Idempotent, Session, check_if_match, created, respond, respond_page
 from services.api.schemas import Cursor, Limit, PageOut
+from services.api.unit_of_work import unit_of_work
 from shared import crud
 from shared.auth import Actor
-from shared.pagination import paginate
-from shared.tenancy import get_scoped, loaded, scoped
+from shared.errors import NotFound
+from shared.pagination import Page, paginate
+from shared.tenancy import get_scoped, loaded, page_of_rows, row_by_id, scoped
 
 Guard = Callable[..., Awaitable[Actor]]
 Create = Callable[[AsyncSession, Actor, dict[str, Any]], Awaitable[Any]]
@@ -24,6 +26,79 @@ Update = Callable[[AsyncSession, Actor, Any, dict[str, Any]], Awaitable[Any]]
 
 class Filters(BaseModel):
     """Equality filters of a list (``limit`` and ``cursor`` travel beside them)."""
+
+
+Lister = Callable[..., Awaitable[Page[Any]]]
+
+
+class Reads:
+    """How a collection's GETs read. When every output field is a column of the model's table
+    and no relationship is loaded, as plain Core rows in one greenlet (``UnitOfWork.read``):
+    the ORM session would cost several times the query. Otherwise through the ORM, with
+    ``options`` and, for lists, ``lister`` (a page of the collection's ORM objects)."""
+
+    def __init__(
+        self,
+        model: type[Any],
+        out_schema: type[BaseModel],
+        *,
+        options: Sequence[Any] = (),
+        lister: Lister | None = None,
+    ) -> None:
+        self.model, self.out_schema, self.options, self.lister = model, out_schema, options, lister
+        self.table = model.__table__
+        self.plain = not options and set(out_schema.model_fields) <= set(self.table.c.keys())
+        self.label = crud.entity_name(model).replace("_", " ")
+
+    async def load(self, session: AsyncSession, actor: Actor, object_id: uuid.UUID) -> Any:
+        """The ORM object, for writes and for reads that are not plain."""
+        return await get_scoped(
+            session, self.model, actor, object_id, options=tuple(self.options), label=self.label
+        )
+
+    async def one(self, request: Request, actor: Actor, object_id: uuid.UUID) -> JSONResponse:
+        work = unit_of_work(request)
+        if self.plain:
+            found = await work.read(row_by_id, self.table, actor.organisation_id, object_id)
+            if found is None:
+                raise NotFound(f"No {self.label} with id {object_id}.")
+        else:
+            found = await self.load(await work.session(), actor, object_id)
+        return respond(self.out_schema.model_validate(found))
+
+    async def page(
+        self,
+        request: Request,
+        actor: Actor,
+        filters: dict[str, Any],
+        limit: int,
+        cursor: str | None,
+    ) -> JSONResponse:
+        work = unit_of_work(request)
+        if self.plain and self.lister is None:
+            page = await work.read(
+                page_of_rows,
+                self.table,
+                actor.organisation_id,
+                filters=filters,
+                limit=limit,
+                cursor=cursor,
+            )
+        elif self.lister is not None:
+            session = await work.session()
+            page = await self.lister(
+                session, actor, self.model, limit=limit, cursor=cursor, filters=filters
+            )
+        else:
+            stmt = scoped(self.model, actor).options(*self.options)
+            for column, value in filters.items():
+                if value is not None:
+                    stmt = stmt.where(getattr(self.model, column) == value)
+            page = await paginate(
+                await work.session(), stmt, self.model.id, limit=limit, cursor=cursor
+            )
+        items = [self.out_schema.model_validate(found) for found in page.items]
+        return respond_page(items, page.next_cursor)
 
 
 def crud_routes(
@@ -46,7 +121,7 @@ def crud_routes(
     """Add ``GET/POST path`` and ``GET/PATCH/DELETE path/{id}``. ``create``/``update`` default to
     the plain ``shared.crud`` commands with ``references`` checked against the organisation."""
     refs = references or {}
-    label = crud.entity_name(model).replace("_", " ")
+    reads = Reads(model, out_schema, options=options)
 
     async def _create(session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Any:
         return await crud.create_row(session, actor, model, values, refs)
@@ -56,25 +131,18 @@ def crud_routes(
 
     do_create, do_update = create or _create, update or _update
 
-    async def load(session: AsyncSession, actor: Actor, object_id: uuid.UUID) -> Any:
-        return await get_scoped(
-            session, model, actor, object_id, options=tuple(options), label=label
-        )
+    load = reads.load
 
     @router.get(path, response_model=PageOut[out_schema], tags=[tag])  # type: ignore[valid-type]
     async def list_objects(
-        session: Session,
+        request: Request,
         actor: Annotated[Actor, Depends(reader)],
         where: Annotated[filters, Query()],  # type: ignore[valid-type]
         limit: Limit = 20,
         cursor: Cursor = None,
     ) -> JSONResponse:
-        stmt = scoped(model, actor).options(*options)
-        for column, value in where.model_dump().items():  # type: ignore[attr-defined]
-            if value is not None:
-                stmt = stmt.where(getattr(model, column) == value)
-        page = await paginate(session, stmt, model.id, limit=limit, cursor=cursor)
-        return respond_page([out_schema.model_validate(o) for o in page.items], page.next_cursor)
+        filtered = where.model_dump()  # type: ignore[attr-defined]
+        return await reads.page(request, actor, filtered, limit, cursor)
 
     @router.post(
         path, status_code=201, response_model=out_schema, tags=[tag], dependencies=[Idempotent]
@@ -92,9 +160,9 @@ def crud_routes(
 
     @router.get(f"{path}/{{object_id}}", response_model=out_schema, tags=[tag])
     async def get_object(
-        session: Session, actor: Annotated[Actor, Depends(reader)], object_id: uuid.UUID
+        request: Request, actor: Annotated[Actor, Depends(reader)], object_id: uuid.UUID
     ) -> JSONResponse:
-        return respond(out_schema.model_validate(await load(session, actor, object_id)))
+        return await reads.one(request, actor, object_id)
 
     @router.patch(f"{path}/{{object_id}}", response_model=out_schema, tags=[tag])
     async def update_object(

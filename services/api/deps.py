@@ -6,23 +6,19 @@ import functools
 import hashlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.problems import ERROR_RESPONSES
+from services.api.unit_of_work import unit_of_work
 from shared import clock, idempotency
 from shared.auth import API_KEY_PREFIX, Actor, Role, hash_api_key, read_token
 from shared.config import Settings
-from shared.db import begin_on_first_write
 from shared.errors import Forbidden, Invalid, Unauthenticated, VersionMismatch
-from shared.events import Waker, drop_wakeups, take_wakeups
 from shared.org import queries as org_queries
 
 log = logging.getLogger("tongxin.api")
@@ -33,82 +29,12 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-# Requests whose transaction starts only if they write (an API key's last use, now and then).
-_READS = frozenset({"GET", "HEAD"})
-
-# Where a request's unit of work and its authenticated caller live in the ASGI scope.
-_UNIT_OF_WORK = "tongxin.unit_of_work"
+# Where a request's authenticated caller is kept in the ASGI scope.
 _ACTOR = "tongxin.actor"
 
 
-class UnitOfWork:
-    """A request's database session, opened when something first asks for it, committed when
-    the endpoint returns and rolled back when it raises (see ``UnitOfWorkRoute``)."""
-
-    __slots__ = ("_request", "_session")
-
-    def __init__(self, request: Request) -> None:
-        self._request = request
-        self._session: AsyncSession | None = None
-
-    async def session(self) -> AsyncSession:
-        if self._session is None:
-            self._session = self._request.app.state.sessionmaker()
-            if self._request.method in _READS:
-                await begin_on_first_write(self._session)
-        return self._session
-
-    async def run(self, endpoint: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Run ``endpoint`` and end its session: commit before the response is sent (so a
-        failed commit is the response), then ring the worker's doorbell. The doorbell rings
-        only after a successful commit; a failed ring is logged and forgotten, because the
-        worker's sweep finds the same work in the database."""
-        try:
-            response = await endpoint(self._request)
-            if self._session is None:
-                return response
-            await self._session.commit()
-            events, timers = take_wakeups(self._session)
-        except BaseException:
-            if self._session is not None:
-                await self._session.rollback()
-                drop_wakeups(self._session)
-            raise
-        finally:
-            if self._session is not None:
-                await self._session.close()
-        if events or timers:
-            waker: Waker = self._request.app.state.waker
-            try:
-                await waker.wake(events, timers)
-            except Exception:
-                log.warning("worker wake-up failed; the sweep will pick the work up", exc_info=True)
-        return response
-
-
-class UnitOfWorkRoute(APIRoute):
-    """Every route of the API runs in one unit of work. A route wrapper rather than a
-    dependency with ``yield``: FastAPI's machinery for those (exit stacks, shielded exits)
-    cost more than a small read's own database work."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        endpoint = super().get_route_handler()
-
-        async def in_unit_of_work(request: Request) -> Response:
-            work = request.scope[_UNIT_OF_WORK] = UnitOfWork(request)
-            return await work.run(endpoint)
-
-        return in_unit_of_work
-
-
-def api_router(**options: Any) -> APIRouter:
-    """A router whose routes run in a unit of work and document every problem they return."""
-    return APIRouter(route_class=UnitOfWorkRoute, responses=ERROR_RESPONSES, **options)
-
-
 async def _session(request: Request) -> AsyncSession:
-    work: UnitOfWork = request.scope[_UNIT_OF_WORK]  # KeyError: a route not from api_router()
-    return await work.session()
+    return await unit_of_work(request).session()
 
 
 Session = Annotated[AsyncSession, Depends(_session)]

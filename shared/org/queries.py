@@ -23,7 +23,8 @@ M = TypeVar("M", bound=Base)
 _MEMBER_OPTIONS = (selectinload(Member.committees),)
 
 
-def _options(model: type[Base]) -> tuple[Any, ...]:
+def options_for(model: type[Base]) -> tuple[Any, ...]:
+    """The relationships a reference table's output needs loaded (members: committees)."""
     return _MEMBER_OPTIONS if model is Member else ()
 
 
@@ -33,7 +34,7 @@ async def get(session: AsyncSession, actor: Actor, model: type[M], object_id: uu
         model,
         actor,
         object_id,
-        options=_options(model),
+        options=options_for(model),
         label=str(model.__tablename__).removesuffix("s").replace("_", " "),
     )
 
@@ -48,7 +49,7 @@ async def page(
     filters: dict[str, Any] | None = None,
 ) -> Page[M]:
     """A page of a reference table; ``filters`` are equality filters on indexed columns."""
-    stmt = scoped(model, actor).options(*_options(model))
+    stmt = scoped(model, actor).options(*options_for(model))
     for column, value in (filters or {}).items():
         if value is not None:
             stmt = stmt.where(getattr(model, column) == value)

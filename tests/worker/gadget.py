@@ -10,7 +10,8 @@ from sqlalchemy import Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.api.deps import api_router, require
+from services.api.deps import require
+from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
 from shared import workflow
 from shared.auth import Actor, Role

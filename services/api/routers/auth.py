@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.api.deps import CurrentActor, Session, api_router, settings_of
+from services.api.deps import CurrentActor, Session, settings_of
 from services.api.problems import domain_problem
+from services.api.unit_of_work import api_router
 from shared.auth import Role, issue_token, read_token
 from shared.config import Settings
 from shared.errors import Unauthenticated

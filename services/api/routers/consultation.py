@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 from services.api.deps import (
     Idempotent,
     Session,
-    api_router,
     authenticate,
     check_if_match,
     created,
@@ -22,6 +21,7 @@ from services.api.deps import (
     respond,
 )
 from services.api.schemas import Cursor, Limit, PageOut
+from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
 from shared.auth import OFFICE_READERS, USER_ROLES, Actor, Role
 from shared.consultation import calendar, commands, queries

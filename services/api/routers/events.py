@@ -5,8 +5,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from services.api.deps import Session, api_router, require
+from services.api.deps import Session, require
 from services.api.schemas import Cursor, Limit, PageOut
+from services.api.unit_of_work import api_router
 from shared.auth import OFFICE_READERS, Actor
 from shared.webhook import catalog, queries
 from shared.webhook.schemas import EventEnvelope, EventTypeOut

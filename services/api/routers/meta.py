@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
 
-from services.api.deps import CurrentActor, Session, api_router, require
+from services.api.deps import CurrentActor, Session, require
 from services.api.schemas import Cursor, Limit, PageOut
+from services.api.unit_of_work import api_router
 from shared.audit import AuditEntry
 from shared.auth import Actor, Role
 from shared.errors import NotFound

@@ -2,17 +2,16 @@
 integrators with the ``read`` scope) read. Users and API keys: admin writes, auditor reads."""
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from services.api.crud import Lister, Reads
 from services.api.deps import (
     Idempotent,
     Session,
-    api_router,
     check_if_match,
     created,
     require,
@@ -20,6 +19,7 @@ from services.api.deps import (
     respond_page,
 )
 from services.api.schemas import Cursor, Limit, PageOut
+from services.api.unit_of_work import api_router
 from shared import crud
 from shared.auth import OFFICE_READERS, Actor, Role
 from shared.org import commands, queries
@@ -70,29 +70,23 @@ def reference_routes(
     filters: type[NoFilters] = NoFilters,
     *,
     tag: str,
-    lister: Callable[..., Awaitable[Any]] = queries.page,
+    lister: Lister | None = None,
 ) -> None:
     """The five routes of a reference-data collection, all with the same role rule.
     ``lister`` pages the list when a filter needs more than equality on a column."""
     item = f"{path}/{{object_id}}"
+    reads = Reads(model, out_schema, options=queries.options_for(model), lister=lister)
 
     @router.get(path, response_model=PageOut[out_schema], tags=[tag])  # type: ignore[valid-type]
     async def list_objects(
-        session: Session,
+        request: Request,
         actor: OfficeReader,
         where: Annotated[filters, Query()],  # type: ignore[valid-type]
         limit: Limit = 20,
         cursor: Cursor = None,
     ) -> JSONResponse:
-        page = await lister(
-            session,
-            actor,
-            model,
-            limit=limit,
-            cursor=cursor,
-            filters=where.model_dump(),  # type: ignore[attr-defined]
-        )
-        return respond_page([out_schema.model_validate(o) for o in page.items], page.next_cursor)
+        filtered = where.model_dump()  # type: ignore[attr-defined]
+        return await reads.page(request, actor, filtered, limit, cursor)
 
     @router.post(
         path, status_code=201, response_model=out_schema, tags=[tag], dependencies=[Idempotent]
@@ -110,11 +104,9 @@ def reference_routes(
 
     @router.get(item, response_model=out_schema, tags=[tag])
     async def get_object(
-        session: Session, actor: OfficeReader, object_id: uuid.UUID
+        request: Request, actor: OfficeReader, object_id: uuid.UUID
     ) -> JSONResponse:
-        return respond(
-            out_schema.model_validate(await queries.get(session, actor, model, object_id))
-        )
+        return await reads.one(request, actor, object_id)
 
     @router.patch(item, response_model=out_schema, tags=[tag])
     async def update_object(

@@ -7,8 +7,9 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from services.api.crud import Filters, crud_routes
-from services.api.deps import Idempotent, Session, api_router, created, require
+from services.api.deps import Idempotent, Session, created, require
 from services.api.schemas import Cursor, Limit, PageOut
+from services.api.unit_of_work import api_router
 from shared import crud
 from shared.auth import OFFICE_READERS, Actor, Role
 from shared.pagination import paginate

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 from fastapi import Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
-from services.api.deps import Session, api_router, require
+from services.api.deps import Session, require
+from services.api.unit_of_work import api_router
 from shared.auth import OFFICE_READERS, Actor
 from shared.org import queries as org_queries
 from shared.scorecard import metrics, render

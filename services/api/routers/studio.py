@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.deps import (
     Idempotent,
     Session,
-    api_router,
     check_if_match,
     created,
     require,
     respond,
 )
 from services.api.schemas import Cursor, Limit, PageOut
+from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
 from shared.auth import Actor, Role
 from shared.errors import NotFound

@@ -13,8 +13,9 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Idempotent, Session, api_router, created, require, respond
+from services.api.deps import Idempotent, Session, created, require, respond
 from services.api.schemas import Cursor, Limit, PageOut
+from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
 from shared.auth import OFFICE_READERS, Actor, Role
 from shared.consultation import queries
