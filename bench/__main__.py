@@ -9,7 +9,7 @@ import sys
 
 import bench
 
-SKIP = {"__main__", "common"}
+SKIP = {"__main__", "bare", "common"}
 
 
 def main() -> None:

@@ -9,19 +9,15 @@ row) ≥ 0.5×, and a page at 1,000,000 rows within 1.2× of its latency at 10,0
 from __future__ import annotations
 
 import itertools
-import os
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import asyncpg
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
+from bench.bare import LAYERS, bare_server
 from bench.common import (
     Database,
     Load,
@@ -32,7 +28,6 @@ from bench.common import (
     Target,
     compare,
     create_organisation,
-    free_port,
     fresh_database,
     login,
     machine_load,
@@ -43,11 +38,9 @@ from bench.common import (
     print_targets,
     ratio,
     run,
-    serve,
     tongxin_server,
 )
-from shared.db import uuid7
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import encode_cursor
 
 DATABASE = "tongxin_bench"
 ORGANISATION = "基准测试政协"
@@ -56,97 +49,6 @@ SMALL, LARGE = 10_000, 1_000_000
 THROUGHPUT = Load(concurrency=16, duration=8.0, rounds=4, warmup=1.0)
 LATENCY = Load(concurrency=1, duration=4.0, rounds=8, warmup=0.5)
 COLUMNS = "id, name, version, created_at, updated_at"
-
-# --- the bare app: the same database work with nothing around it --------------------------------
-# No authentication, no transaction per request, no audit row, no request id, no access log: what
-# Tongxin costs beyond this is the price of its conventions. Served by
-# ``uvicorn --factory bench.foundation:bare_app`` with BENCH_DSN and BENCH_ORGANISATION_ID set.
-
-bare = APIRouter()
-
-
-class SectorIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-
-
-def _sector(row: asyncpg.Record) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "name": row["name"],
-        "version": row["version"],
-        "created_at": row["created_at"].isoformat(),
-        "updated_at": row["updated_at"].isoformat(),
-    }
-
-
-@bare.get("/healthz")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@bare.get("/sectors/{sector_id}")
-async def get_sector(request: Request, sector_id: uuid.UUID) -> JSONResponse:
-    row = await request.app.state.pool.fetchrow(
-        f"SELECT {COLUMNS} FROM sectors WHERE id = $1 AND organisation_id = $2",
-        sector_id,
-        request.app.state.organisation_id,
-    )
-    if row is None:
-        return JSONResponse({"detail": "not found"}, status_code=404)
-    return JSONResponse(_sector(row))
-
-
-@bare.get("/sectors")
-async def list_sectors(
-    request: Request, limit: int = 20, cursor: str | None = None
-) -> JSONResponse:
-    rows = await request.app.state.pool.fetch(
-        f"SELECT {COLUMNS} FROM sectors WHERE organisation_id = $1 AND id > $2 "
-        "ORDER BY id LIMIT $3",
-        request.app.state.organisation_id,
-        decode_cursor(cursor) if cursor else uuid.UUID(int=0),
-        limit + 1,
-    )
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-    return JSONResponse({"items": [_sector(r) for r in page], "next_cursor": next_cursor})
-
-
-@bare.post("/sectors", status_code=201)
-async def create_sector(request: Request, body: SectorIn) -> JSONResponse:
-    row = await request.app.state.pool.fetchrow(
-        "INSERT INTO sectors (id, organisation_id, name, version, created_at, updated_at) "
-        f"VALUES ($1, $2, $3, 1, now(), now()) RETURNING {COLUMNS}",
-        uuid7(),
-        request.app.state.organisation_id,
-        body.name,
-    )
-    return JSONResponse(_sector(row), status_code=201)
-
-
-def bare_app() -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # As many connections as Tongxin's engine may open (pool 10 + overflow 10).
-        app.state.pool = await asyncpg.create_pool(
-            os.environ["BENCH_DSN"], min_size=10, max_size=20
-        )
-        app.state.organisation_id = uuid.UUID(os.environ["BENCH_ORGANISATION_ID"])
-        yield
-        await app.state.pool.close()
-
-    app = FastAPI(lifespan=lifespan)
-    app.include_router(bare)
-    return app
-
-
-def bare_server(database: Database, organisation_id: uuid.UUID) -> AbstractContextManager[Server]:
-    port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "--factory", "bench.foundation:bare_app"]
-    argv += f"--host 127.0.0.1 --port {port} --no-access-log --log-level warning".split()
-    env = {"BENCH_DSN": database.dsn, "BENCH_ORGANISATION_ID": str(organisation_id)}
-    return serve("bare", argv, port, env=env, ready_path="/healthz")
-
 
 # --- data ----------------------------------------------------------------------------------------
 
@@ -265,6 +167,53 @@ def throughput(
     return pairs
 
 
+def ladder(
+    database: Database,
+    organisation: uuid.UUID,
+    tongxin: Server,
+    bare_: Server,
+    auth: dict[str, str],
+    ids: list[uuid.UUID],
+) -> list[Result]:
+    """``GET /sectors/{id}`` on the bare app with Tongxin's pieces added one by one (see
+    ``bench.bare``), then on Tongxin: what each layer costs."""
+
+    def by_id(prefix: str) -> RequestMaker:
+        return lambda n: ("GET", f"{prefix}/sectors/{ids[n % len(ids)]}", None)
+
+    rungs = [LAYERS[: i + 1] for i in range(len(LAYERS))]
+    with ExitStack() as stack:
+        servers = [stack.enter_context(bare_server(database, organisation, r)) for r in rungs]
+        subjects = [Subject("bare", bare_, by_id(""))]
+        subjects += [
+            Subject(f"  + {rung[-1]}", server, by_id(""), auth)
+            for rung, server in zip(rungs, servers, strict=True)
+        ]
+        subjects.append(Subject("tongxin", tongxin, by_id("/api/v1"), auth))
+        results = measure(subjects, THROUGHPUT)
+    print(f"  measured the layers ({machine_load()})", flush=True)
+    return results
+
+
+def print_ladder(results: list[Result]) -> None:
+    base = results[0]
+    rows = [
+        [
+            r.label,
+            f"{r.rps:.0f}",
+            f"{ratio(r.rps, base.rps):.2f}x",
+            f"{r.cpu_ms(r.server_cpu):.3f}",
+            f"{r.cpu_ms(r.server_cpu) - base.cpu_ms(base.server_cpu):+.3f}",
+        ]
+        for r in results
+    ]
+    print_table(
+        ["GET /sectors/{id}", "req/s", "vs bare", "server CPU ms/req", "vs bare"],
+        rows,
+        "What each layer costs: the bare app with Tongxin's own pieces added one by one",
+    )
+
+
 def page(
     label: str, server: Server, prefix: str, auth: dict[str, str], cursor: str
 ) -> list[Subject]:
@@ -326,10 +275,12 @@ def main() -> None:
             auth = login(tongxin, ADMIN)
             ids = run(sample(large, "SELECT id FROM sectors ORDER BY random() LIMIT 1000"))
             pairs = throughput(tongxin, bare_, auth, ids)
+            layers = ladder(large, organisation, tongxin, bare_, auth, ids)
             added, seconds = run(fill_sectors(large, organisation, LARGE))
             print(f"{large.name}: {added:,} sectors inserted in {seconds:.1f} s", flush=True)
             pages = size_comparison(large, tongxin, bare_, auth, small)
         plan_ok = print_explain(small, large)
+        print_ladder(layers)
         report(pairs, pages, plan_ok)
     print(f"foundation benchmark took {time.perf_counter() - started:.0f} s", flush=True)
 

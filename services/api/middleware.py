@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -83,7 +83,7 @@ def _request_id(scope: Scope) -> str:
             if _SAFE_ID.match(incoming):
                 return incoming
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 # The labelled children of the two metrics, looked up once per label set: ``labels()`` checks
