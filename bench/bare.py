@@ -3,10 +3,13 @@ asyncpg with nothing around them, and, layer by layer, what Tongxin puts around 
 
 No authentication, no transaction per request, no audit row, no request id, no access log:
 what Tongxin costs beyond this is the price of its stack and conventions. ``BENCH_LAYERS`` adds
-Tongxin's own pieces to ``GET /sectors/{id}``, one at a time, to show what each costs:
+Tongxin's own pieces to ``GET /sectors/{id}`` and ``POST /sectors``, one at a time, to show what
+each costs:
 
 - ``sqlalchemy``: the row read through SQLAlchemy (the design card's stack) exactly as Tongxin's
-  plain reads do it (``shared.db.reading`` + ``shared.tenancy.row_by_id``, one greenlet);
+  plain reads do it (``shared.db.reading`` + ``shared.tenancy.row_by_id``, one greenlet); the
+  insert with its audit row (which the write target counts) in one transaction through
+  SQLAlchemy Core, also in one greenlet;
 - ``context``: the request-id / JSON access log / metrics middleware (``RequestContext``);
 - ``auth``: the bearer-token role rule (``Guard``), the token checked as Tongxin checks it.
 
@@ -27,9 +30,12 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine, insert
 from sqlalchemy.util import greenlet_spawn
 
 from bench.common import Database, Server, free_port, serve
+from shared import clock
+from shared.auth import Actor
 from shared.db import uuid7
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -97,8 +103,54 @@ async def list_sectors(
     return JSONResponse({"items": [_sector(r) for r in page], "next_cursor": next_cursor})
 
 
+def _create_with_audit(
+    engine: Engine, organisation_id: uuid.UUID, name: str, actor: Actor | None
+) -> Any:
+    """The insert and its audit row in one transaction, through SQLAlchemy Core, in one
+    greenlet: the least a write can cost on the design card's stack with an audit trail."""
+    from shared.audit import AuditEntry
+    from shared.org.models import Sector
+
+    sector, now = Sector.__table__, clock.now()
+    with engine.begin() as connection:
+        row = connection.execute(
+            insert(sector)
+            .values(
+                id=uuid7(),
+                organisation_id=organisation_id,
+                name=name,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(*sector.c)
+        ).one()
+        connection.execute(
+            insert(AuditEntry.__table__).values(
+                id=uuid7(),
+                organisation_id=organisation_id,
+                at=now,
+                actor_id=actor.id if actor else None,
+                actor_label=actor.label if actor else "bench",
+                actor_role=actor.role.value if actor else "admin",
+                entity_type="sector",
+                entity_id=row.id,
+                action="created",
+                changes={"name": name},
+            )
+        )
+    return row._mapping
+
+
 @bare.post("/sectors", status_code=201)
 async def create_sector(request: Request, body: SectorIn) -> JSONResponse:
+    state = request.app.state
+    if state.engine is not None:
+        actor = request.scope.get("tongxin.actor")
+        row = await greenlet_spawn(
+            _create_with_audit, state.engine.sync_engine, state.organisation_id, body.name, actor
+        )
+        return JSONResponse(_sector(row), status_code=201)
     row = await request.app.state.pool.fetchrow(
         "INSERT INTO sectors (id, organisation_id, name, version, created_at, updated_at) "
         f"VALUES ($1, $2, $3, 1, now(), now()) RETURNING {COLUMNS}",

@@ -141,12 +141,13 @@ def prepare(database: Database) -> uuid.UUID:
     return organisation
 
 
-def throughput(
-    tongxin: Server, bare_: Server, auth: dict[str, str], ids: list[uuid.UUID]
-) -> list[tuple[Result, Result]]:
-    """Reads by id, first pages and creates, each under the same load on both apps."""
+def requests(
+    ids: list[uuid.UUID], names_from: str
+) -> list[tuple[str, Callable[[str], RequestMaker]]]:
+    """The measured requests, each a maker of requests under a path prefix: reads by id, first
+    pages and creates (each with a new name, ``names_from`` and a number)."""
     names = itertools.count()
-    cases: list[tuple[str, Callable[[str], RequestMaker]]] = [
+    return [
         (
             "GET /sectors/{id}",
             lambda p: lambda n: ("GET", f"{p}/sectors/{ids[n % len(ids)]}", None),
@@ -154,9 +155,16 @@ def throughput(
         ("GET /sectors?limit=20", lambda p: lambda n: ("GET", f"{p}/sectors?limit=20", None)),
         (
             "POST /sectors",
-            lambda p: lambda n: ("POST", f"{p}/sectors", {"name": f"load-{next(names)}"}),
+            lambda p: lambda n: ("POST", f"{p}/sectors", {"name": f"{names_from}-{next(names)}"}),
         ),
     ]
+
+
+def throughput(
+    tongxin: Server, bare_: Server, auth: dict[str, str], ids: list[uuid.UUID]
+) -> list[tuple[Result, Result]]:
+    """Reads by id, first pages and creates, each under the same load on both apps."""
+    cases = requests(ids, "load")
     pairs = []
     for case, maker in cases:
         mine = Subject(f"tongxin {case}", tongxin, maker("/api/v1"), auth)
@@ -174,41 +182,42 @@ def ladder(
     bare_: Server,
     auth: dict[str, str],
     ids: list[uuid.UUID],
-) -> list[Result]:
-    """``GET /sectors/{id}`` on the bare app with Tongxin's pieces added one by one (see
-    ``bench.bare``), then on Tongxin: what each layer costs."""
-
-    def by_id(prefix: str) -> RequestMaker:
-        return lambda n: ("GET", f"{prefix}/sectors/{ids[n % len(ids)]}", None)
-
+) -> list[list[Result]]:
+    """``GET /sectors/{id}`` and ``POST /sectors`` on the bare app with Tongxin's pieces added
+    one by one (see ``bench.bare``), then on Tongxin: what each layer costs."""
+    cases = [case for case in requests(ids, "layer") if case[0] != "GET /sectors?limit=20"]
     rungs = [LAYERS[: i + 1] for i in range(len(LAYERS))]
+    results = []
     with ExitStack() as stack:
         servers = [stack.enter_context(bare_server(database, organisation, r)) for r in rungs]
-        subjects = [Subject("bare", bare_, by_id(""))]
-        subjects += [
-            Subject(f"  + {rung[-1]}", server, by_id(""), auth)
-            for rung, server in zip(rungs, servers, strict=True)
-        ]
-        subjects.append(Subject("tongxin", tongxin, by_id("/api/v1"), auth))
-        results = measure(subjects, THROUGHPUT)
-    print(f"  measured the layers ({machine_load()})", flush=True)
+        for case, maker in cases:
+            subjects = [Subject(f"{case} bare", bare_, maker(""))]
+            subjects += [
+                Subject(f"  + {rung[-1]}", server, maker(""), auth)
+                for rung, server in zip(rungs, servers, strict=True)
+            ]
+            subjects.append(Subject("  tongxin", tongxin, maker("/api/v1"), auth))
+            results.append(measure(subjects, THROUGHPUT))
+            print(f"  measured the layers of {case} ({machine_load()})", flush=True)
     return results
 
 
-def print_ladder(results: list[Result]) -> None:
-    base = results[0]
-    rows = [
-        [
-            r.label,
-            f"{r.rps:.0f}",
-            f"{ratio(r.rps, base.rps):.2f}x",
-            f"{r.cpu_ms(r.server_cpu):.3f}",
-            f"{r.cpu_ms(r.server_cpu) - base.cpu_ms(base.server_cpu):+.3f}",
+def print_ladder(ladders: list[list[Result]]) -> None:
+    rows = []
+    for results in ladders:
+        base = results[0]
+        rows += [
+            [
+                r.label,
+                f"{r.rps:.0f}",
+                f"{ratio(r.rps, base.rps):.2f}x",
+                f"{r.cpu_ms(r.server_cpu):.3f}",
+                f"{r.cpu_ms(r.server_cpu) - base.cpu_ms(base.server_cpu):+.3f}",
+            ]
+            for r in results
         ]
-        for r in results
-    ]
     print_table(
-        ["GET /sectors/{id}", "req/s", "vs bare", "server CPU ms/req", "vs bare"],
+        ["layers", "req/s", "vs bare", "server CPU ms/req", "vs bare"],
         rows,
         "What each layer costs: the bare app with Tongxin's own pieces added one by one",
     )
