@@ -164,9 +164,13 @@ def _init(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> None:
+    from services.demo import DemoIncomplete
     from services.seed import load_demo
 
-    logins = asyncio.run(load_demo(settings, args.password))
+    try:
+        logins = asyncio.run(load_demo(settings, args.password))
+    except DemoIncomplete as exc:
+        sys.exit(f"tongxin demo: {exc}")
     print(f"Demo organisation 鄞州区政协 is ready. Logins (password: {args.password}):")
     for username, role in logins:
         print(f"  {username:<18} {role}")

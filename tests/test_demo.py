@@ -12,11 +12,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import demo
 from services.demo.consultations import CAMPAIGN
 from services.seed import DEMO_LOGINS, DEMO_ORGANISATION, load_demo
+from shared.consultation.models import Instruction, Report, Suggestion
 from shared.db import Base, make_engine, make_sessionmaker
 from shared.org.models import Organisation
 from shared.scorecard.metrics import compute
@@ -134,5 +136,17 @@ async def test_the_demo_year_reproduces_the_article(demo_url: str) -> None:
         assert await load_demo(settings, PASSWORD) == logins
         async with make_sessionmaker(engine)() as session:
             assert await _row_counts(session) == before
+            # A load interrupted before its last transaction is named, not taken for done.
+            organisation_id = await session.scalar(
+                select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION)
+            )
+            assert organisation_id is not None
+            assert await demo.loaded(session, organisation_id)
+            await session.execute(update(Suggestion).values(report_id=None))
+            await session.execute(delete(Instruction))
+            await session.execute(delete(Report))
+            with pytest.raises(demo.DemoIncomplete, match=r"rm var/tongxin\.db"):
+                await demo.loaded(session, organisation_id)
+            await session.rollback()
     finally:
         await engine.dispose()

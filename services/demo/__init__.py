@@ -17,17 +17,32 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import shared.contexts  # noqa: F401
 from services.demo import consultations, party, people, reports, studios, suggestions, supervision
 from shared.auth import Actor
-from shared.consultation.models import Campaign
+from shared.consultation.models import Campaign, Report
+
+
+class DemoIncomplete(Exception):
+    """An earlier load stopped half-way (interrupted): the year cannot be completed in place."""
 
 
 async def loaded(session: AsyncSession, organisation_id: uuid.UUID) -> bool:
-    """The demo year is in once its campaign exists (it is written in the main transaction)."""
-    found = await session.scalar(
+    """Whether the demo year is in: its campaign (written in the first transaction) and its
+    reports (written in the last). Raises ``DemoIncomplete`` when only the first is."""
+    campaign = await session.scalar(
         select(Campaign.id).where(
             Campaign.organisation_id == organisation_id, Campaign.name == consultations.CAMPAIGN
         )
     )
-    return found is not None
+    if campaign is None:
+        return False
+    report = await session.scalar(
+        select(Report.id).where(Report.organisation_id == organisation_id).limit(1)
+    )
+    if report is None:
+        raise DemoIncomplete(
+            "the demo year was only partly loaded (an earlier `tongxin demo` was interrupted); "
+            "remove the database (for the default: rm var/tongxin.db) and load it again"
+        )
+    return True
 
 
 async def load(sessionmaker: async_sessionmaker[AsyncSession], admin: Actor, password: str) -> bool:

@@ -8,6 +8,7 @@ re-reads the database, job ids are deterministic, arguments are ids.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import uuid
@@ -80,8 +81,8 @@ class ArqWaker:
 
     async def wake_deliveries(self, deliveries: list[DueDelivery]) -> None:
         """One ``deliver_job`` per batch of attempts falling due together, deferred to then.
-        Its id names the batch's attempts (``deliver:<first delivery>:<attempt>:<size>``):
-        arq refuses a second job with the same id, so a repeated ring rings once."""
+        Its id names the attempt (``deliver:<delivery>:<attempt>``), or a batch's digest of
+        them: arq refuses a second job with the same id, so a repeated ring rings once."""
         if time.monotonic() < self._quiet_until:
             return
         now = clock.now()
@@ -89,11 +90,12 @@ class ArqWaker:
             async with asyncio.timeout(WAKE_TIMEOUT):
                 pool = await self._connection()
                 for due, batch in delivery_batches(deliveries, now):
-                    first, attempt = batch[0]
+                    attempts = [f"{delivery_id}:{number}" for delivery_id, number in batch]
+                    name = attempts[0] if len(attempts) == 1 else _digest(attempts)
                     await pool.enqueue_job(
                         "deliver_job",
-                        [f"{delivery_id}:{number}" for delivery_id, number in batch],
-                        _job_id=f"deliver:{first}:{attempt}:{len(batch)}",
+                        attempts,
+                        _job_id=f"deliver:{name}",
                         _defer_until=due,
                         _queue_name=self.queue_name,
                     )
@@ -150,6 +152,10 @@ async def deliver_job(ctx: dict[str, Any], attempts: list[str]) -> int:
     or a doorbell the sweep already answered, finds nothing to do)."""
     wanted = {uuid.UUID(d): int(n) for d, n in (attempt.split(":") for attempt in attempts)}
     return await delivery.deliver_batch(ctx["sessionmaker"], ctx["waker"], ctx["sender"], wanted)
+
+
+def _digest(attempts: list[str]) -> str:
+    return hashlib.sha256(" ".join(attempts).encode()).hexdigest()[:32]
 
 
 def delivery_batches(
