@@ -1,5 +1,6 @@
 """The five routes of a plain collection (list, create, read, update, delete) for rows without a
-workflow, with one role rule for readers and one for writers."""
+workflow, with one role rule for readers and one for writers; and ``Reads``, how a collection's
+GETs read (shared with the organisation's reference data)."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,7 +20,7 @@ from shared.errors import NotFound
 from shared.pagination import Page, paginate
 from shared.tenancy import get_scoped, loaded, page_of_rows, row_by_id, scoped
 
-Guard = Callable[..., Awaitable[Actor]]
+RoleRule = Callable[..., Awaitable[Actor]]
 Create = Callable[[AsyncSession, Actor, dict[str, Any]], Awaitable[Any]]
 Update = Callable[[AsyncSession, Actor, Any, dict[str, Any]], Awaitable[Any]]
 
@@ -109,8 +110,8 @@ def crud_routes(
     create_schema: type[BaseModel],
     update_schema: type[BaseModel],
     out_schema: type[BaseModel],
-    reader: Guard,
-    writer: Guard,
+    reader: RoleRule,
+    writer: RoleRule,
     tag: str,
     filters: type[Filters] = Filters,
     references: crud.References | None = None,
