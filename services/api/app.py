@@ -16,6 +16,7 @@ from services.api.deps import IdempotencyReplay, replay_response
 from services.api.middleware import BodyLimit, RequestContext
 from services.api.routers import (
     auth,
+    cards,
     consultation,
     events,
     meta,
@@ -89,6 +90,7 @@ def create_app(
         party,
         supervision,
         studio,
+        cards,
         consultation,
         suggestion,
         report,

@@ -1,14 +1,13 @@
-"""Studios, stationing, the service circle, ratings, service activities, member cards.
+"""Studios, stationing, the service circle, ratings, service activities (member cards: ``cards``).
 
 Role rule: office roles (admin, staff, leader) manage studios; a member acts as the convener of
 their own studio (memberships, activities, self-assessment); staff and leaders move ratings
-(district awards by leaders); auditors read. ``/studios/nearby``, member cards and contact
-requests left on them are public (no login).
+(district awards by leaders); auditors read. ``/studios/nearby`` is public (no login).
 """
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -28,9 +27,9 @@ from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
 from shared.auth import Actor, Role
 from shared.errors import NotFound
-from shared.studio import cards, commands, geo, queries
+from shared.studio import commands, geo, queries
 from shared.studio import schemas as s
-from shared.studio.models import ContactRequest, Studio, StudioRating
+from shared.studio.models import Studio, StudioRating
 
 router = api_router()
 
@@ -60,11 +59,6 @@ class ActivityFilters(BaseModel):
     sector_id: uuid.UUID | None = None
     held_from: date | None = None
     held_to: date | None = None
-
-
-class ContactFilters(BaseModel):
-    member_id: uuid.UUID | None = None
-    state: Literal["received", "answered", "closed"] | None = None
 
 
 async def _studios_out(session: AsyncSession, studios: list[Studio]) -> list[s.StudioOut]:
@@ -413,88 +407,3 @@ async def remove_activity(
     check_if_match(request, activity.version)
     await commands.remove_activity(session, actor, activity)
     return Response(status_code=204)
-
-
-# --- member cards and contact requests -------------------------------------------------------
-
-
-@router.get("/members/{member_id}/card", response_model=s.MemberCard, tags=["member cards"])
-async def member_card(request: Request, session: Session, member_id: uuid.UUID) -> JSONResponse:
-    """Public (no login): the card, with only public fields, and where its QR code points."""
-    member = await queries.public_member(session, member_id)
-    sector, studios = await queries.card_details(session, member)
-    card = s.MemberCard(
-        id=member.id,
-        name=member.name,
-        sector=sector,
-        studios=[
-            s.CardStudio(id=st.id, kind=st.kind, name=st.name, address=st.address) for st in studios
-        ],
-        photo_url=member.photo_url,
-        contact_url=str(request.url_for("leave_contact_request", member_id=member.id)),
-    )
-    return respond(card)
-
-
-@router.post(
-    "/members/{member_id}/contact-requests",
-    status_code=201,
-    response_model=s.ContactReceipt,
-    tags=["member cards"],
-)
-async def leave_contact_request(
-    request: Request, session: Session, member_id: uuid.UUID, body: s.ContactCreate
-) -> JSONResponse:
-    """Public (no login), rate-limited per client address: a request left on a member card."""
-    member = await queries.public_member(session, member_id)
-    client = request.client.host if request.client else "unknown"
-    contact = await cards.leave_contact_request(session, member, body.text, body.contact, client)
-    receipt = s.ContactReceipt.model_validate(contact)
-    return respond(receipt, status=201, location=f"/api/v1/contact-requests/{contact.id}")
-
-
-ContactReader = require(Role.admin, Role.staff, Role.leader, Role.auditor, Role.member)
-
-
-@router.get("/contact-requests", response_model=PageOut[s.ContactOut], tags=["member cards"])
-async def list_contact_requests(
-    session: Session,
-    actor: Annotated[Actor, Depends(ContactReader)],
-    where: Annotated[ContactFilters, Query()],
-    limit: Limit = 20,
-    cursor: Cursor = None,
-) -> dict[str, Any]:
-    """A member sees the requests on their own card; the office sees all."""
-    page = await queries.contact_page(
-        session, actor, where.model_dump(), limit=limit, cursor=cursor
-    )
-    items = [s.ContactOut.model_validate(c) for c in page.items]
-    return {"items": items, "next_cursor": page.next_cursor}
-
-
-@router.get("/contact-requests/{contact_id}", response_model=s.ContactOut, tags=["member cards"])
-async def get_contact_request(
-    session: Session, actor: Annotated[Actor, Depends(ContactReader)], contact_id: uuid.UUID
-) -> JSONResponse:
-    contact = await queries.get_contact(session, actor, contact_id)
-    return respond(s.ContactOut.model_validate(contact))
-
-
-async def _move_contact(
-    session: AsyncSession, actor: Actor, contact: ContactRequest, body: s.ContactAction
-) -> ContactRequest:
-    return await cards.act_on_contact_request(
-        session, actor, contact, body.action, comment=body.comment, answer=body.answer
-    )
-
-
-workflow_routes(
-    router,
-    "/contact-requests",
-    load=queries.get_contact,
-    move=_move_contact,
-    body_schema=s.ContactAction,
-    out_schema=s.ContactOut,
-    reader=ContactReader,
-    mover_role=require(Role.staff, Role.leader, Role.member),
-)
