@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
@@ -163,16 +163,25 @@ def _install_begin_on_write(engine: AsyncEngine) -> None:
             dbapi_connection.autocommit = False
 
 
-async def begin_on_first_write(session: AsyncSession) -> None:
+def begin_on_first_write(session: AsyncSession) -> None:
     """Run the session's plain SELECTs without BEGIN/COMMIT until its first write (or locking
     read), which opens a real transaction that the session's commit ends as usual.
 
     Under READ COMMITTED every statement sees its own snapshot anyway, so reads lose nothing by
     running outside a transaction, and two round trips per read-only request are saved. Only on
-    PostgreSQL: SQLite's transactions also give reads one consistent snapshot.
+    PostgreSQL: SQLite's transactions also give reads one consistent snapshot. Applied when the
+    session takes its connection (below), so marking a session costs no round trip to the pool.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        _begin_on_write(await (await session.connection()).get_raw_connection())
+    session.sync_session.info[BEGIN_ON_WRITE] = True
+
+
+@event.listens_for(Session, "after_begin")
+def _reads_outside_transactions(
+    session: Session, _transaction: Any, connection: Connection
+) -> None:
+    # The asyncpg adapter sends BEGIN only before the next statement: in time to leave it out.
+    if session.info.get(BEGIN_ON_WRITE) and connection.dialect.name == "postgresql":
+        _begin_on_write(connection.connection)
 
 
 def _begin_on_write(pooled: PoolProxiedConnection) -> None:

@@ -43,7 +43,7 @@ class UnitOfWork:
         if self._session is None:
             self._session = self._request.app.state.sessionmaker()
             if self._request.method in _READS:
-                await begin_on_first_write(self._session)
+                begin_on_first_write(self._session)
         return self._session
 
     async def read(

@@ -28,7 +28,7 @@ async def _count(engine: AsyncEngine, world: World, names: list[str]) -> int:
 
 async def test_writes_after_reads_are_one_transaction(engine: AsyncEngine, world: World) -> None:
     async with make_sessionmaker(engine)() as session:
-        await begin_on_first_write(session)
+        begin_on_first_write(session)
         await session.execute(select(Sector.id).limit(1))
         for name in ("读后写一", "读后写二"):
             session.add(Sector(id=uuid7(), organisation_id=world.organisation_id, name=name))
@@ -39,7 +39,7 @@ async def test_writes_after_reads_are_one_transaction(engine: AsyncEngine, world
 
 async def test_writes_are_kept_when_committed(engine: AsyncEngine, world: World) -> None:
     async with make_sessionmaker(engine)() as session:
-        await begin_on_first_write(session)
+        begin_on_first_write(session)
         await session.execute(select(Sector.id).limit(1))
         session.add(Sector(id=uuid7(), organisation_id=world.organisation_id, name="读后写三"))
         await session.commit()
@@ -49,7 +49,7 @@ async def test_writes_are_kept_when_committed(engine: AsyncEngine, world: World)
 async def test_connections_go_back_to_the_pool_transactional(engine: AsyncEngine) -> None:
     """A read session that never wrote leaves no autocommit behind for the next user."""
     async with make_sessionmaker(engine)() as session:
-        await begin_on_first_write(session)
+        begin_on_first_write(session)
         await session.execute(select(Sector.id).limit(1))
         driver = (await (await session.connection()).get_raw_connection()).dbapi_connection
         if engine.dialect.name == "postgresql":
