@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
+from services.api import routers
+from services.api.unit_of_work import UnitOfWorkRoute
 from tests.conftest import World
 
 pytestmark = pytest.mark.asyncio
@@ -198,3 +204,15 @@ async def test_openapi_describes_errors(client: httpx.AsyncClient) -> None:
     assert {"401", "403", "409", "412", "422"} <= operation["responses"].keys()
     problem_ref = operation["responses"]["422"]["content"]["application/problem+json"]
     assert problem_ref["schema"]["$ref"].endswith("/Problem")
+
+
+async def test_every_business_route_runs_in_a_unit_of_work() -> None:
+    """A route declared outside ``api_router()`` would have no unit of work: its ``Session``
+    would fail at the first request. Only the operations endpoints (no database session) may."""
+    plain = []
+    for info in pkgutil.iter_modules(routers.__path__):
+        module = importlib.import_module(f"{routers.__name__}.{info.name}")
+        for route in module.router.routes:
+            if isinstance(route, APIRoute) and not isinstance(route, UnitOfWorkRoute):
+                plain.append(f"{info.name}: {route.path}")
+    assert plain and all(name.startswith("ops: ") for name in plain), plain
