@@ -118,11 +118,13 @@ def crud_routes(
     options: Sequence[Any] = (),
     create: Create | None = None,
     update: Update | None = None,
+    lister: Lister | None = None,
 ) -> None:
     """Add ``GET/POST path`` and ``GET/PATCH/DELETE path/{id}``. ``create``/``update`` default to
-    the plain ``shared.crud`` commands with ``references`` checked against the organisation."""
+    the plain ``shared.crud`` commands with ``references`` checked against the organisation;
+    ``lister`` pages the list when a filter needs more than equality on a column."""
     refs = references or {}
-    reads = Reads(model, out_schema, options=options)
+    reads = Reads(model, out_schema, options=options, lister=lister)
 
     async def _create(session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Any:
         return await crud.create_row(session, actor, model, values, refs)

@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.crud import Lister, Reads
+from services.api.crud import Filters, Lister, crud_routes
 from services.api.deps import (
     Idempotent,
     Session,
@@ -20,13 +21,11 @@ from services.api.deps import (
 )
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
-from shared import crud
 from shared.auth import OFFICE_READERS, Actor, Role
 from shared.org import commands, queries
 from shared.org import schemas as s
 from shared.org.models import ApiKey, Committee, Department, Expert, Member, Region, Sector, User
 from shared.studio import queries as studio_queries
-from shared.tenancy import loaded
 
 router = api_router()
 
@@ -35,28 +34,24 @@ Admin = Annotated[Actor, Depends(require(Role.admin))]
 AdminOrAuditor = Annotated[Actor, Depends(require(Role.admin, Role.auditor))]
 
 
-class NoFilters(BaseModel):
-    """Query filters of a list (``limit`` and ``cursor`` travel beside them)."""
-
-
-class RegionFilters(NoFilters):
+class RegionFilters(Filters):
     level: Literal["town", "village"] | None = None
     parent_id: uuid.UUID | None = None
 
 
-class MemberFilters(NoFilters):
+class MemberFilters(Filters):
     sector_id: uuid.UUID | None = None
     active: bool | None = None
     # Stationed today in an active studio (点对点进驻); false lists the members still to station.
     stationed: bool | None = None
 
 
-class ExpertFilters(NoFilters):
+class ExpertFilters(Filters):
     field: str | None = None
     active: bool | None = None
 
 
-class UserFilters(NoFilters):
+class UserFilters(Filters):
     role: s.UserRole | None = None
     active: bool | None = None
 
@@ -67,68 +62,32 @@ def reference_routes(
     create_schema: type[BaseModel],
     update_schema: type[BaseModel],
     out_schema: type[BaseModel],
-    filters: type[NoFilters] = NoFilters,
+    filters: type[Filters] = Filters,
     *,
     tag: str,
     lister: Lister | None = None,
 ) -> None:
-    """The five routes of a reference-data collection, all with the same role rule.
-    ``lister`` pages the list when a filter needs more than equality on a column."""
-    item = f"{path}/{{object_id}}"
-    reads = Reads(model, out_schema, options=queries.options_for(model), lister=lister)
+    """The five routes of a reference-data collection: office roles read, the admin writes."""
 
-    @router.get(path, response_model=PageOut[out_schema], tags=[tag])  # type: ignore[valid-type]
-    async def list_objects(
-        request: Request,
-        actor: OfficeReader,
-        where: Annotated[filters, Query()],  # type: ignore[valid-type]
-        limit: Limit = 20,
-        cursor: Cursor = None,
-    ) -> JSONResponse:
-        filtered = where.model_dump()  # type: ignore[attr-defined]
-        return await reads.page(request, actor, filtered, limit, cursor)
+    async def create(session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Any:
+        return await commands.create(session, actor, model, values)
 
-    @router.post(
-        path, status_code=201, response_model=out_schema, tags=[tag], dependencies=[Idempotent]
+    crud_routes(
+        router,
+        path,
+        model,
+        create_schema=create_schema,
+        update_schema=update_schema,
+        out_schema=out_schema,
+        reader=require(*OFFICE_READERS, scope="read"),
+        writer=require(Role.admin),
+        tag=tag,
+        filters=filters,
+        options=queries.options_for(model),
+        create=create,
+        update=commands.update,
+        lister=lister,
     )
-    async def create_object(
-        request: Request,
-        session: Session,
-        actor: Admin,
-        body: create_schema,  # type: ignore[valid-type]
-    ) -> JSONResponse:
-        obj = await commands.create(session, actor, model, body.model_dump())  # type: ignore[attr-defined]
-        if not loaded(obj, out_schema.model_fields):
-            obj = await queries.get(session, actor, model, obj.id)
-        return await created(request, session, out_schema.model_validate(obj))
-
-    @router.get(item, response_model=out_schema, tags=[tag])
-    async def get_object(
-        request: Request, actor: OfficeReader, object_id: uuid.UUID
-    ) -> JSONResponse:
-        return await reads.one(request, actor, object_id)
-
-    @router.patch(item, response_model=out_schema, tags=[tag])
-    async def update_object(
-        request: Request,
-        session: Session,
-        actor: Admin,
-        object_id: uuid.UUID,
-        body: update_schema,  # type: ignore[valid-type]
-    ) -> JSONResponse:
-        obj = await queries.get(session, actor, model, object_id)
-        check_if_match(request, obj.version)
-        obj = await commands.update(session, actor, obj, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
-        return respond(out_schema.model_validate(obj))
-
-    @router.delete(item, status_code=204, tags=[tag])
-    async def delete_object(
-        request: Request, session: Session, actor: Admin, object_id: uuid.UUID
-    ) -> Response:
-        obj = await queries.get(session, actor, model, object_id)
-        check_if_match(request, obj.version)
-        await crud.delete_row(session, actor, obj)
-        return Response(status_code=204)
 
 
 reference_routes("/sectors", Sector, s.NamedCreate, s.NamedUpdate, s.NamedOut, tag="sectors")
