@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, Select, Table, bindparam, inspect, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import InstanceState, InstrumentedAttribute
 
 from shared.auth import Actor
 from shared.errors import Invalid, NotFound
-from shared.pagination import Page, decode_cursor, page_of
+from shared.pagination import Page, decode_cursor, page_of, paginate
 
 M = TypeVar("M")
 
@@ -60,6 +60,25 @@ async def get_scoped(
     if obj is None:
         raise NotFound(f"No {label or model.__name__.lower()} with id {object_id}.")
     return obj
+
+
+async def page_scoped(
+    session: AsyncSession,
+    model: type[Any],
+    actor: Actor,
+    *,
+    limit: int,
+    cursor: str | None,
+    filters: dict[str, Any] | None = None,
+    options: Sequence[Any] = (),
+) -> Page[Any]:
+    """A keyset page of the organisation's ORM objects, with equality ``filters`` (None: no
+    filter) and loader ``options``."""
+    stmt = scoped(model, actor).options(*options)
+    for column, value in (filters or {}).items():
+        if value is not None:
+            stmt = stmt.where(getattr(model, column) == value)
+    return await paginate(session, stmt, model.id, limit=limit, cursor=cursor)
 
 
 # Plain reads of a tenant table's rows (no ORM objects), their statements built once per table

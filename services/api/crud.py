@@ -17,8 +17,8 @@ from services.api.unit_of_work import unit_of_work
 from shared import crud
 from shared.auth import Actor
 from shared.errors import NotFound
-from shared.pagination import Page, paginate
-from shared.tenancy import get_scoped, loaded, page_of_rows, row_by_id, scoped
+from shared.pagination import Page
+from shared.tenancy import get_scoped, loaded, page_of_rows, page_scoped, row_by_id
 
 RoleRule = Callable[..., Awaitable[Actor]]
 Create = Callable[[AsyncSession, Actor, dict[str, Any]], Awaitable[Any]]
@@ -91,12 +91,14 @@ class Reads:
                 session, actor, self.model, limit=limit, cursor=cursor, filters=filters
             )
         else:
-            stmt = scoped(self.model, actor).options(*self.options)
-            for column, value in filters.items():
-                if value is not None:
-                    stmt = stmt.where(getattr(self.model, column) == value)
-            page = await paginate(
-                await work.session(), stmt, self.model.id, limit=limit, cursor=cursor
+            page = await page_scoped(
+                await work.session(),
+                self.model,
+                actor,
+                limit=limit,
+                cursor=cursor,
+                filters=filters,
+                options=self.options,
             )
         items = [self.out_schema.model_validate(found) for found in page.items]
         return respond_page(items, page.next_cursor)

@@ -33,7 +33,7 @@ from shared.db import Base
 from shared.errors import NotFound
 from shared.org.models import Organisation, User
 from shared.pagination import Page, paginate
-from shared.tenancy import get_scoped, scoped
+from shared.tenancy import get_scoped, page_scoped, scoped
 
 M = TypeVar("M", bound=Base)
 
@@ -53,11 +53,7 @@ async def page(
     filters: dict[str, Any] | None = None,
 ) -> Page[M]:
     """A page of a plain table of this context, with equality filters."""
-    stmt = scoped(model, actor)
-    for column, value in (filters or {}).items():
-        if value is not None:
-            stmt = stmt.where(getattr(model, column) == value)
-    return await paginate(session, stmt, model.id, limit=limit, cursor=cursor)  # type: ignore[attr-defined]
+    return await page_scoped(session, model, actor, limit=limit, cursor=cursor, filters=filters)
 
 
 async def timezone(session: AsyncSession, actor: Actor) -> str:

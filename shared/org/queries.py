@@ -13,8 +13,8 @@ from shared.auth import Actor
 from shared.db import Base
 from shared.errors import NotFound
 from shared.org.models import ApiKey, Member, Organisation, User
-from shared.pagination import Page, paginate
-from shared.tenancy import get_scoped, scoped
+from shared.pagination import Page
+from shared.tenancy import get_scoped, page_scoped
 
 M = TypeVar("M", bound=Base)
 
@@ -49,11 +49,15 @@ async def page(
     filters: dict[str, Any] | None = None,
 ) -> Page[M]:
     """A page of a reference table; ``filters`` are equality filters on indexed columns."""
-    stmt = scoped(model, actor).options(*options_for(model))
-    for column, value in (filters or {}).items():
-        if value is not None:
-            stmt = stmt.where(getattr(model, column) == value)
-    return await paginate(session, stmt, model.id, limit=limit, cursor=cursor)  # type: ignore[attr-defined]
+    return await page_scoped(
+        session,
+        model,
+        actor,
+        limit=limit,
+        cursor=cursor,
+        filters=filters,
+        options=options_for(model),
+    )
 
 
 async def organisation(session: AsyncSession, actor: Actor) -> Organisation:
