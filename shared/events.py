@@ -1,13 +1,20 @@
-"""The outbox: domain events written in the same transaction as the change they report.
+"""The outbox: domain events written in the same transaction as the change they report; and the
+worker's doorbell that rings once that transaction has committed.
 
-After the transaction commits, the boundary (API request or worker job) rings the worker's
-doorbell with the ids collected here; a lost doorbell only delays work until the next sweep.
+A transaction collects its wake-ups on its session (new events here, new timers in
+``shared.timers``, deliveries falling due in ``shared.webhook.doorbell``). The boundary that owns
+the transaction (the API's unit of work, each worker job) ends it with ``commit_and_ring``: the
+doorbell rings only after a successful commit, and never for a rollback (``drop_wakeups``). A
+failed or lost ring only delays the work until the worker's next sweep, which finds the same work
+in the database.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -30,6 +37,8 @@ from shared.auth import Actor
 from shared.db import Base, Keyed, uuid7
 from shared.errors import Invalid
 from shared.observability import request_id_var
+
+log = logging.getLogger("tongxin.events")
 
 MAX_EVENT_BYTES = 256 * 1024
 
@@ -104,28 +113,70 @@ async def emit(
         request_id=request_id_var.get(),
     )
     session.add(event)
-    session.info.setdefault("wake_events", []).append(event.id)
+    wakeups(session).events.append(event.id)
     return event
 
 
+# (delivery id, the attempt number it waits for, when it is due)
+DueDelivery = tuple[uuid.UUID, int, datetime]
+
+
+@dataclass
+class Wakeups:
+    """What a transaction asks the worker to look at once it has committed."""
+
+    events: list[uuid.UUID] = field(default_factory=list)
+    timers: list[tuple[uuid.UUID, datetime]] = field(default_factory=list)
+    deliveries: list[DueDelivery] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.events or self.timers or self.deliveries)
+
+
 class Waker(Protocol):
-    """The worker's doorbell: told after commit which events and timers are new."""
+    """The worker's doorbell (arq on Redis, or the embedded runner's in-process bell)."""
 
     async def wake(
         self, events: list[uuid.UUID], timers: list[tuple[uuid.UUID, datetime]]
     ) -> None: ...
 
+    async def wake_deliveries(self, deliveries: list[DueDelivery]) -> None: ...
 
-def take_wakeups(session: AsyncSession) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, datetime]]]:
-    """What the committed transaction asks the worker to look at (and forget it)."""
-    events: list[uuid.UUID] = session.info.pop("wake_events", [])
-    timers: list[tuple[uuid.UUID, datetime]] = session.info.pop("wake_timers", [])
-    return events, timers
+
+_WAKEUPS = "tongxin.wakeups"
+
+
+def wakeups(session: AsyncSession) -> Wakeups:
+    """The wake-ups the session's open transaction has collected so far."""
+    collected: Wakeups = session.info.setdefault(_WAKEUPS, Wakeups())
+    return collected
 
 
 def drop_wakeups(session: AsyncSession) -> None:
-    """On rollback, nothing was written: there is nothing to wake for."""
-    take_wakeups(session)
+    """After a rollback nothing was written: there is nothing to wake the worker for."""
+    session.info.pop(_WAKEUPS, None)
+
+
+async def commit_and_ring(session: AsyncSession, waker: Waker | None) -> None:
+    """Commit the session's transaction, then ring the worker for what it collected, once.
+
+    A failed commit drops the wake-ups and raises. A failed ring is logged and forgotten: the
+    commit stands, and the worker's sweep finds the same work in the database."""
+    try:
+        await session.commit()
+    except BaseException:
+        drop_wakeups(session)
+        raise
+    due: Wakeups = session.info.pop(_WAKEUPS, None) or Wakeups()
+    if waker is None or not due:
+        return
+    try:
+        if due.events or due.timers:
+            await waker.wake(due.events, due.timers)
+        if due.deliveries:
+            await waker.wake_deliveries(due.deliveries)
+    except Exception:
+        log.warning("worker wake-up failed; the sweep will pick the work up", exc_info=True)
 
 
 async def record_created(

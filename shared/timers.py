@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, Keyed, Timestamped, uuid7
+from shared.events import wakeups
 
 
 class Timer(Keyed, Timestamped, Base):
@@ -65,7 +66,7 @@ def schedule(
         attempts=0,
     )
     session.add(timer)
-    session.info.setdefault("wake_timers", []).append((timer.id, due_at))
+    wakeups(session).timers.append((timer.id, due_at))
     return timer
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from services.api.problems import ERROR_RESPONSES
 from shared.db import begin_on_first_write, reading
-from shared.events import Waker, drop_wakeups, take_wakeups
+from shared.events import commit_and_ring, drop_wakeups
 
 log = logging.getLogger("tongxin.api")
 
@@ -63,15 +63,14 @@ class UnitOfWork:
 
     async def run(self, endpoint: Callable[[Request], Awaitable[Response]]) -> Response:
         """Run ``endpoint`` and end its session: commit before the response is sent (so a
-        failed commit is the response), then ring the worker's doorbell. The doorbell rings
-        only after a successful commit; a failed ring is logged and forgotten, because the
-        worker's sweep finds the same work in the database."""
+        failed commit is the response), then ring the worker's doorbell
+        (``shared.events.commit_and_ring``: only after a successful commit, a failed ring left
+        to the worker's sweep)."""
         try:
             response = await endpoint(self._request)
             if self._session is None:
                 return response
-            await self._session.commit()
-            events, timers = take_wakeups(self._session)
+            await commit_and_ring(self._session, self._request.app.state.waker)
         except BaseException:
             if self._session is not None:
                 await self._session.rollback()
@@ -80,12 +79,6 @@ class UnitOfWork:
         finally:
             if self._session is not None:
                 await self._session.close()
-        if events or timers:
-            waker: Waker = self._request.app.state.waker
-            try:
-                await waker.wake(events, timers)
-            except Exception:
-                log.warning("worker wake-up failed; the sweep will pick the work up", exc_info=True)
         return response
 
 

@@ -26,7 +26,7 @@ from services.worker import delivery, jobs, sender
 from shared import clock
 from shared.config import Settings, get_settings
 from shared.db import make_engine, make_sessionmaker
-from shared.webhook.doorbell import DueDelivery
+from shared.events import DueDelivery
 
 log = logging.getLogger("tongxin.worker")
 

@@ -32,8 +32,8 @@ from services.worker.sender import Claim, Outcome, Policy, Sender
 from shared import clock
 from shared.config import get_settings
 from shared.db import serialises_writers, uuid7
-from shared.events import Waker, take_wakeups
-from shared.webhook import doorbell, metrics, outcomes, signing
+from shared.events import Waker, commit_and_ring
+from shared.webhook import metrics, outcomes, signing
 from shared.webhook.feed import message_id
 from shared.webhook.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -188,26 +188,10 @@ async def record(
                 await outcomes.failed(
                     session, delivery, now, outcome.status_code, outcome.retry_after
                 )
-        await session.commit()
+        await commit_and_ring(session, waker)
     for _, _, outcome in kept:
         metrics.ATTEMPTS.labels(outcome.label).inc()
-    await ring(session, waker)
     return len(kept)
-
-
-async def ring(session: AsyncSession, waker: Waker | None) -> None:
-    """After a commit: the outbox's doorbell and the deliveries'; a failed ring waits for the
-    sweep."""
-    events, timers = take_wakeups(session)
-    due = doorbell.take_due(session)
-    if waker is None:
-        return
-    try:
-        if events or timers:
-            await waker.wake(events, timers)
-        await doorbell.ring(waker, due)
-    except Exception:
-        log.warning("wake-up failed; the sweep will pick the work up", exc_info=True)
 
 
 async def deliver_batch(

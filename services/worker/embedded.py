@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.worker import jobs, sender
 from shared import clock
 from shared.config import get_settings
-from shared.webhook.doorbell import DueDelivery
+from shared.events import DueDelivery
 
 log = logging.getLogger("tongxin.worker")
 

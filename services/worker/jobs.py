@@ -3,7 +3,8 @@
 Each unit of work is one transaction that claims its row with ``FOR UPDATE SKIP LOCKED`` (on
 SQLite, ``BEGIN IMMEDIATE`` serialises instead), does the move, marks the row done and commits.
 A worker that dies mid-way leaves nothing half-done: the claim is released with the rollback
-and the next worker takes the same row. Doorbells ring only after a commit.
+and the next worker takes the same row. Each job ends with ``shared.events.commit_and_ring``, the
+one after-commit doorbell the API's unit of work also uses.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from services.worker import delivery
 from services.worker.sender import Sender
 from shared import clock
 from shared.automation import EVENT_HANDLERS, EVENT_OBSERVERS, TIMER_HANDLERS
-from shared.events import Event, Waker, drop_wakeups
+from shared.events import Event, Waker, commit_and_ring, drop_wakeups
 from shared.observability import request_id_var
 from shared.timers import Timer
 
@@ -33,10 +34,6 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 
 def _retry_delay(attempts: int) -> timedelta:
     return min(timedelta(seconds=2**attempts), MAX_RETRY_DELAY)
-
-
-async def _ring(session: AsyncSession, waker: Waker | None) -> None:
-    await delivery.ring(session, waker)
 
 
 async def relay_one(sessionmaker: async_sessionmaker[AsyncSession], waker: Waker | None) -> bool:
@@ -61,7 +58,7 @@ async def relay_one(sessionmaker: async_sessionmaker[AsyncSession], waker: Waker
             for handler in (*EVENT_HANDLERS.get(event.type, ()), *EVENT_OBSERVERS):
                 await handler(session, event)
             event.relayed_at = clock.now()
-            await session.commit()
+            await commit_and_ring(session, waker)
         except Exception as exc:
             await session.rollback()
             drop_wakeups(session)
@@ -71,7 +68,6 @@ async def relay_one(sessionmaker: async_sessionmaker[AsyncSession], waker: Waker
         finally:
             request_id_var.reset(token)
         JOBS.labels("event", "done").inc()
-        await _ring(session, waker)
         return True
 
 
@@ -100,7 +96,7 @@ async def fire_one(
             if timer.state == "pending":  # a handler may have voided it instead
                 timer.state = "fired"
             timer.fired_at = clock.now()
-            await session.commit()
+            await commit_and_ring(session, waker)
         except Exception as exc:
             await session.rollback()
             drop_wakeups(session)
@@ -108,7 +104,6 @@ async def fire_one(
             JOBS.labels("timer", "error").inc()
             return True
         JOBS.labels("timer", "done").inc()
-        await _ring(session, waker)
         return True
 
 

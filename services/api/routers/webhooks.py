@@ -1,13 +1,11 @@
 """Webhook subscriptions and deliveries. Role rule: admin, and integrators holding the
 ``webhooks`` scope; an integrator's key sees only the subscriptions it created (others: 404)."""
 
-import logging
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import BackgroundTasks, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import (
     Idempotent,
@@ -21,11 +19,9 @@ from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
 from shared.auth import Actor, Role
 from shared.config import Settings
-from shared.webhook import commands, doorbell, queries
+from shared.webhook import commands, queries
 from shared.webhook import schemas as s
 from shared.webhook.models import WebhookSubscription
-
-log = logging.getLogger("tongxin.api")
 
 router = api_router(tags=["webhooks"])
 
@@ -38,22 +34,6 @@ STORED_SECRET = "whsec_(shown once; POST rotate-secret for a new one)"
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
-
-
-def _ring_after_commit(request: Request, session: AsyncSession, tasks: BackgroundTasks) -> None:
-    """Background tasks run after the response, hence after the commit (a failed commit sends
-    an error response instead, and these never run)."""
-    due = doorbell.take_due(session)
-    waker = request.app.state.waker
-
-    async def ring() -> None:
-        try:
-            await doorbell.ring(waker, due)
-        except Exception:
-            log.warning("delivery wake-up failed; the sweep will send it", exc_info=True)
-
-    if due and waker is not None:
-        tasks.add_task(ring)
 
 
 def _out(subscription: WebhookSubscription, secret: str | None = None) -> s.SubscriptionOut:
@@ -153,30 +133,20 @@ async def rotate_secret(
     summary="Send a webhook.test event to this subscription now",
 )
 async def test_subscription(
-    request: Request,
-    session: Session,
-    actor: Manager,
-    subscription_id: uuid.UUID,
-    tasks: BackgroundTasks,
+    session: Session, actor: Manager, subscription_id: uuid.UUID
 ) -> JSONResponse:
     subscription = await queries.get_subscription(session, actor, subscription_id)
     delivery = await commands.send_test(session, actor, subscription)
-    _ring_after_commit(request, session, tasks)
     return respond(s.DeliveryOut.model_validate(delivery), status=202)
 
 
 @router.post(f"{ITEM}/enable", response_model=s.SubscriptionOut)
 async def enable_subscription(
-    request: Request,
-    session: Session,
-    actor: Manager,
-    subscription_id: uuid.UUID,
-    tasks: BackgroundTasks,
+    request: Request, session: Session, actor: Manager, subscription_id: uuid.UUID
 ) -> JSONResponse:
     subscription = await queries.get_subscription(session, actor, subscription_id)
     check_if_match(request, subscription.version)
     subscription = await commands.enable(session, actor, subscription)
-    _ring_after_commit(request, session, tasks)
     return respond(_out(subscription))
 
 
@@ -205,16 +175,10 @@ async def list_deliveries(
     summary="Redeliver every failed delivery since a time, oldest first",
 )
 async def recover(
-    request: Request,
-    session: Session,
-    actor: Manager,
-    subscription_id: uuid.UUID,
-    body: s.RecoverInput,
-    tasks: BackgroundTasks,
+    session: Session, actor: Manager, subscription_id: uuid.UUID, body: s.RecoverInput
 ) -> JSONResponse:
     subscription = await queries.get_subscription(session, actor, subscription_id)
     count = await commands.recover(session, actor, subscription, body.since)
-    _ring_after_commit(request, session, tasks)
     return respond(s.RecoverOut(redelivered=count), status=202)
 
 
@@ -234,14 +198,7 @@ async def get_delivery(session: Session, actor: Manager, delivery_id: uuid.UUID)
     response_model=s.DeliveryOut,
     summary="Send this delivery again now (same webhook-id, same body)",
 )
-async def redeliver(
-    request: Request,
-    session: Session,
-    actor: Manager,
-    delivery_id: uuid.UUID,
-    tasks: BackgroundTasks,
-) -> JSONResponse:
+async def redeliver(session: Session, actor: Manager, delivery_id: uuid.UUID) -> JSONResponse:
     delivery = await queries.get_delivery(session, actor, delivery_id)
     delivery = await commands.redeliver(session, actor, delivery)
-    _ring_after_commit(request, session, tasks)
     return respond(s.DeliveryOut.model_validate(delivery), status=202)
