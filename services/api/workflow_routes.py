@@ -1,4 +1,5 @@
-"""The generic ``/transitions`` and ``/timeline`` routes every stateful collection gets."""
+"""The generic ``/transitions`` and ``/timeline`` routes every stateful collection gets (the
+one mapping of audit entries to timeline entries)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,19 @@ def workflow_routes(
         check_if_match(request, obj.version)
         obj = await move(session, actor, obj, body)
         return respond(out_schema.model_validate(obj))
+
+    timeline_route(router, collection, load=load, reader=reader)
+
+
+def timeline_route(
+    router: APIRouter,
+    collection: str,
+    *,
+    load: Loader,
+    reader: Callable[..., Awaitable[Actor]],
+) -> None:
+    """Add ``GET {collection}/{id}/timeline`` alone: for an object whose every move is the
+    worker's (a supervision topic), which has no ``/transitions``."""
 
     @router.get(
         f"{collection}/{{object_id}}/timeline",

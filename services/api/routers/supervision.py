@@ -20,8 +20,7 @@ from services.api.deps import (
 )
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
-from services.api.workflow_routes import TimelineEntry, workflow_routes
-from shared import audit
+from services.api.workflow_routes import timeline_route, workflow_routes
 from shared.auth import OFFICE_READERS, Actor, Role
 from shared.supervision import commands, queries
 from shared.supervision import schemas as s
@@ -91,24 +90,8 @@ async def delete_topic(
     return Response(status_code=204)
 
 
-@router.get(TOPICS + "/{topic_id}/timeline", response_model=list[TimelineEntry])
-async def topic_timeline(
-    session: Session, actor: Reader, topic_id: uuid.UUID
-) -> list[TimelineEntry]:
-    """The topic's moves, oldest first: created, edited, activated and concluded by the worker."""
-    topic = await queries.get_topic(session, actor, topic_id)
-    return [
-        TimelineEntry(
-            at=e.at,
-            actor=e.actor_label,
-            actor_role=e.actor_role,
-            action=e.action,
-            **{"from": e.from_state},
-            to=e.to_state,
-            comment=e.comment,
-        )
-        for e in await audit.timeline(session, actor.organisation_id, topic.id)
-    ]
+# Every move of a topic is the worker's (activated, concluded): a timeline, no transitions.
+timeline_route(router, TOPICS, load=queries.get_topic, reader=require(*READERS, scope="read"))
 
 
 # --- cases -----------------------------------------------------------------------------------
