@@ -8,11 +8,13 @@ import pkgutil
 import sys
 
 import bench
+from services import contexts
 
 SKIP = {"__main__", "bare", "common"}
 
 
 def main() -> None:
+    contexts.install()  # the benchmarks run the registered contexts, as `tongxin` does
     wanted = set(sys.argv[1:])
     names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name not in SKIP)
     unknown = wanted - set(names)

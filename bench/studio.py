@@ -23,7 +23,6 @@ from sqlalchemy import insert, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import shared.contexts  # noqa: F401  (every table on the metadata)
 from services.cli import alembic_config
 from shared.db import make_engine, make_sessionmaker, uuid7
 from shared.org import commands as org_commands

@@ -97,7 +97,6 @@ def worker_process(database: Database, queue: str, log: Path) -> Iterator[None]:
 async def _setup(
     database: Database, url: str
 ) -> tuple[uuid.UUID, async_sessionmaker[AsyncSession]]:
-    import shared.contexts  # noqa: F401
     from shared.auth import Actor
     from shared.config import Settings
     from shared.db import make_engine, make_sessionmaker

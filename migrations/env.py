@@ -7,12 +7,12 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import shared.contexts  # noqa: F401  (every model on the metadata)
+from services import contexts
 from shared.config import get_settings
-from shared.db import Base, make_engine
+from shared.db import make_engine
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = contexts.metadata()
 
 
 def _url() -> str:

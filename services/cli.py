@@ -206,9 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from services import contexts
+
     args = build_parser().parse_args(argv)
     settings = _settings()
     configure_logging(settings.log_level)
+    # Every command runs the registered contexts: `init` their organisation defaults, `demo`
+    # and `worker` their automations, `serve` their routes.
+    contexts.install()
     args.handler(args, settings)
 
 

@@ -1,4 +1,5 @@
-"""``tongxin init`` and ``tongxin demo``: data goes in through the same commands the API uses."""
+"""``tongxin init`` and ``tongxin demo``: data goes in through the same commands the API uses; the
+demo year is composed here with the worker's jobs, which make its moves between rounds."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import demo
+from services.worker import jobs
 from shared.auth import Actor, Role
 from shared.config import Settings
 from shared.db import make_engine, make_sessionmaker
@@ -46,7 +48,14 @@ async def load_demo(settings: Settings, password: str) -> list[tuple[str, str]]:
             )
             admin = await _admin(session, organisation)
             await session.commit()
-        await demo.load(sessionmaker, admin, password)
+
+        async def settle() -> None:
+            # The worker's moves between the demo's rounds, in this process (it sweeps in
+            # batches, so until a sweep finds nothing).
+            while await jobs.sweep(sessionmaker, None):
+                pass
+
+        await demo.load(sessionmaker, admin, password, settle)
         return list(DEMO_LOGINS)
     finally:
         await engine.dispose()

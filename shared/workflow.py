@@ -1,6 +1,7 @@
 """The workflow engine: state machines as data, and the one function that changes a state.
 
-Each context declares its machines in ``<context>/workflows.py`` and registers them here. The API
+Each context declares its machines in ``<context>/workflows.py``; the composition root
+(``services/contexts.py``) registers them here. The API
 refuses wrong moves with them, the worker makes the automatic moves with them, and
 ``GET /meta/workflows/{name}`` serves them so frontends can draw their buttons.
 """
@@ -11,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Select, String, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared import audit, clock, events
 from shared.auth import Actor, Role
-from shared.errors import InvalidTransition
+from shared.errors import Forbidden, InvalidTransition
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,32 @@ class Workflow:
     def action(self, name: str) -> Action | None:
         return self._by_name.get(name)
 
+    def check_role(self, action_name: str, actor: Actor) -> None:
+        """403 ``forbidden`` when ``actor``'s role may never take the action, whatever the state
+        (an automatic move is the worker's alone)."""
+        action = self.action(action_name)
+        if action is not None and not action.performable_by(actor):
+            who = "the worker's alone" if action.auto else f"not open to a {actor.role.value}"
+            raise Forbidden(f"'{action_name}' on a {self.name} is {who}.")
+
+    def check_state(self, action_name: str, state: str, actor: Actor) -> Action:
+        """409 ``invalid_transition``, naming the state and the actions open to ``actor``, when
+        the action (unknown, or one the role may take) does not start from ``state``."""
+        action = self.action(action_name)
+        if action is None or state not in action.sources:
+            allowed = self.allowed(state, actor)
+            raise InvalidTransition(
+                f"'{action_name}' is not allowed on a {self.name} in state '{state}'"
+                + (
+                    f"; allowed: {', '.join(allowed)}."
+                    if allowed
+                    else "; no action is open to you."
+                ),
+                state=state,
+                allowed_actions=allowed,
+            )
+        return action
+
     def allowed(self, state: str, actor: Actor) -> list[str]:
         return [
             a.name
@@ -90,11 +117,14 @@ class Workflow:
         }
 
 
+# Filled by the composition root (``services/contexts.py``), never by importing a context.
 REGISTRY: dict[str, Workflow] = {}
 
 
 def register(workflow: Workflow) -> Workflow:
-    REGISTRY[workflow.name] = workflow
+    """Serve ``workflow`` (``GET /meta/workflows``); registering it again changes nothing."""
+    if REGISTRY.setdefault(workflow.name, workflow) is not workflow:
+        raise ValueError(f"two workflows are named {workflow.name!r}")
     return workflow
 
 
@@ -103,6 +133,51 @@ class Stateful:
 
     state: Mapped[str] = mapped_column(String(40), index=True)
     state_changed_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+async def _lock(session: AsyncSession, obj: Any) -> None:
+    """Lock the row (``SELECT … FOR UPDATE``) and re-read it, once per transaction."""
+    held = _held_locks(session)
+    key = inspect(obj).identity_key
+    if key not in held:
+        await session.refresh(obj, with_for_update=True)
+        held.add(key)
+
+
+async def locked(session: AsyncSession, query: Select[Any]) -> Any:
+    """The one row ``query`` selects (or None), locked and re-read: how a worker's handler that
+    starts from an id loads its row (with the relationships it needs). The ``transition`` that
+    follows in the same transaction finds the lock held and does not take it again."""
+    obj = await session.scalar(query.with_for_update().execution_options(populate_existing=True))
+    if obj is not None:
+        _held_locks(session).add(inspect(obj).identity_key)
+    return obj
+
+
+def _held_locks(session: AsyncSession) -> set[Any]:
+    """The rows this session's current transaction has locked (a commit or rollback starts a
+    new transaction, which holds none)."""
+    transaction = session.sync_session.get_transaction()
+    held: tuple[Any, set[Any]] | None = session.info.get("tongxin.locks")
+    if held is None or held[0] is not transaction:
+        held = session.info["tongxin.locks"] = (transaction, set())
+    return held[1]
+
+
+async def check_move(
+    session: AsyncSession, obj: Any, workflow: Workflow, action_name: str, actor: Actor
+) -> Action:
+    """May ``actor`` take ``action_name`` on ``obj`` now? Checks the role, locks the row (once
+    per transaction), re-reads its state and checks the machine; writes nothing.
+
+    A role that may never take the action is refused (403 ``forbidden``) whatever the state; a
+    role that may take it, but not from this state, gets 409 ``invalid_transition`` naming the
+    state and the actions open to it. A command that must check more under the lock before it
+    writes (who has answered, the round) calls this first, checks, then ``transition``s: one
+    lock, and every check before the first write."""
+    workflow.check_role(action_name, actor)
+    await _lock(session, obj)
+    return workflow.check_state(action_name, obj.state, actor)
 
 
 async def transition(
@@ -117,21 +192,14 @@ async def transition(
     changes: dict[str, Any] | None = None,
     event_fields: dict[str, Any] | None = None,
 ) -> Any:
-    """Lock the row, re-read its state, check the machine, change it, audit it, emit the event.
+    """Check the move (``check_move``: role, lock, state), change the state, audit it, emit
+    the event.
 
-    ``to`` picks the target when an action has several (``decide`` → closed | awaiting_feedback);
-    ``changes`` are further columns set in the same move (``feedback_due_at`` on ``report``).
+    ``to`` picks the target when an action has several (``decide`` → closed |
+    awaiting_feedback); ``changes`` are further columns set in the same move
+    (``feedback_due_at`` on ``report``).
     """
-    await session.refresh(obj, with_for_update=True)
-    action = workflow.action(action_name)
-    if action is None or obj.state not in action.sources or not action.performable_by(actor):
-        allowed = workflow.allowed(obj.state, actor)
-        raise InvalidTransition(
-            f"'{action_name}' is not allowed on a {workflow.name} in state '{obj.state}'"
-            + (f"; allowed: {', '.join(allowed)}." if allowed else "; no action is open to you."),
-            state=obj.state,
-            allowed_actions=allowed,
-        )
+    action = await check_move(session, obj, workflow, action_name, actor)
     if to is None:
         if len(action.targets) != 1:
             raise ValueError(f"{workflow.name}.{action_name} needs an explicit target")

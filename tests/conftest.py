@@ -27,12 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.api.app import create_app
 from services.cli import alembic_config
+from services.contexts import install
 from shared import auth, clock
 from shared.auth import Actor, Role, issue_token
 from shared.config import Settings
 from shared.db import make_engine, make_sessionmaker
 from shared.org import commands
 from shared.org.models import Department, Member
+
+install()  # the tests run the registered contexts, as `tongxin` does
 
 PG_ADMIN_DSN = os.environ.get("TONGXIN_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 PG_HOST_URL = os.environ.get("TONGXIN_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432")

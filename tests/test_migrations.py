@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import shared.contexts  # noqa: F401
+from services import contexts
 from services.cli import alembic_config
-from shared.db import Base, make_engine
+from shared.db import make_engine
 from tests.conftest import RUN, drop_database, needs, recreate_database
 
 
@@ -22,7 +22,8 @@ async def _drift(url: str) -> list[object]:
         async with engine.connect() as connection:
             return await connection.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                    MigrationContext.configure(sync, opts={"compare_type": True}),
+                    contexts.metadata(),
                 )
             )
     finally:

@@ -10,26 +10,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 from swagger_ui_bundle import swagger_ui_path
 
-import shared.contexts  # noqa: F401  (registers every context's workflows)
+from services import contexts
 from services.api import problems
 from services.api.deps import IdempotencyReplay, replay_response
 from services.api.middleware import BodyLimit, RequestContext
-from services.api.routers import (
-    auth,
-    cards,
-    consultation,
-    events,
-    meta,
-    ops,
-    org,
-    party,
-    report,
-    scorecard,
-    studio,
-    suggestion,
-    supervision,
-    webhooks,
-)
+from services.api.routers import auth, meta, ops
 from shared.config import Settings, get_settings
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Waker
@@ -48,6 +33,7 @@ def create_app(
 ) -> FastAPI:
     """Build the API. ``waker`` rings the worker after commits; ``background`` runs alongside
     the app (the embedded worker under ``tongxin serve``)."""
+    contexts.install()
     settings = settings or get_settings()
     owns_engine = engine is None
     engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -81,24 +67,10 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)  # outermost: its request id is on every response
 
-    # Each context's router hangs directly off the app: FastAPI walks every nested router's
-    # routes on each request, so a single intermediate ``/api/v1`` router would double that.
-    for module in (
-        auth,
-        org,
-        meta,
-        party,
-        supervision,
-        studio,
-        cards,
-        consultation,
-        suggestion,
-        report,
-        events,
-        webhooks,
-        scorecard,
-    ):
-        app.include_router(module.router, prefix=API_PREFIX)
+    # Each router hangs directly off the app: FastAPI walks every nested router's routes on
+    # each request, so a single intermediate ``/api/v1`` router would double that.
+    for router in (auth.router, meta.router, *contexts.routers()):
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(ops.router)
     app.mount("/docs-static", StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
     return app

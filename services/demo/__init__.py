@@ -2,19 +2,19 @@
 
 Everything goes in through the commands the API uses, acting as the office, the departments'
 handlers and the members, so the events, timers and audit trail are those of real use. Business
-dates are 2023's; the moves the worker makes by rule are left to the worker (``settle``).
+dates are 2023's; the moves the worker makes by rule are left to the worker: the caller passes
+``settle``, which runs it until nothing is due (the command line composes it from the worker's
+jobs, so the demo does not depend on the worker package).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-# Every context's workflows and automations: the worker's moves between the supervision rounds
-# run in this process, and an event relayed without its handlers would be lost.
-import shared.contexts  # noqa: F401
 from services.demo import consultations, party, people, reports, studios, suggestions, supervision
 from shared.auth import Actor
 from shared.consultation.models import Campaign, Report
@@ -45,7 +45,12 @@ async def loaded(session: AsyncSession, organisation_id: uuid.UUID) -> bool:
     return True
 
 
-async def load(sessionmaker: async_sessionmaker[AsyncSession], admin: Actor, password: str) -> bool:
+async def load(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    admin: Actor,
+    password: str,
+    settle: Callable[[], Awaitable[None]],
+) -> bool:
     """Load the year unless it is there already; says whether it loaded anything.
 
     Supervision comes before the bulk of the consultations: its loop needs the worker's moves
@@ -59,7 +64,7 @@ async def load(sessionmaker: async_sessionmaker[AsyncSession], admin: Actor, pas
         await studios.load(session, cast, password)
         await party.load(session, cast)
         await session.commit()
-    await supervision.load(sessionmaker, cast)
+    await supervision.load(sessionmaker, cast, settle)
     async with sessionmaker() as session:
         held = await consultations.load(session, cast, campaign_id)
         await suggestions.load_campaign(session, cast, held)

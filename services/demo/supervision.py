@@ -14,7 +14,6 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.demo.cast import YEAR, Cast
-from services.worker import jobs
 from shared.supervision import commands, queries
 from shared.supervision import schemas as s
 
@@ -58,22 +57,21 @@ Case = tuple[uuid.UUID, tuple[str, ...], str]
 Step = Callable[[AsyncSession, Cast, list[Case]], Awaitable[None]]
 
 
-async def load(sessionmaker: async_sessionmaker[AsyncSession], cast: Cast) -> None:
+async def load(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    cast: Cast,
+    settle: Callable[[], Awaitable[None]],
+) -> None:
+    """Play the loop in rounds; ``settle`` lets the worker make every move that is due."""
     async with sessionmaker() as session:
         cases = await _open(session, cast)
         await session.commit()
-    await settle(sessionmaker)
+    await settle()
     for step in (_first_evaluation, _second_round, _second_evaluation, _decision):
         async with sessionmaker() as session:
             await step(session, cast, cases)
             await session.commit()
-        await settle(sessionmaker)
-
-
-async def settle(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    """Let the worker make every move that is due (it sweeps in batches)."""
-    while await jobs.sweep(sessionmaker, None):
-        pass
+        await settle()
 
 
 async def _move(

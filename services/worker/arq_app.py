@@ -21,7 +21,6 @@ from arq.cron import cron
 from arq.worker import Worker, func
 from prometheus_client import start_http_server
 
-import shared.contexts  # noqa: F401  (every table, automation and timer handler registered)
 from services.worker import delivery, jobs, sender
 from shared import clock
 from shared.config import Settings, get_settings

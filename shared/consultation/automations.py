@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.automation import on_event, on_timer
-from shared.consultation import queries
+from shared.consultation import deadlines, queries
 from shared.consultation.models import Consultation, InstructionTask, Report, Suggestion
 from shared.consultation.report_commands import mark_task_overdue
 from shared.consultation.workflows import CONSULTATION, INSTRUCTION_TASK, REPORT, SUGGESTION
@@ -74,7 +74,7 @@ async def close_finished_report(session: AsyncSession, event: Event) -> None:
         await transition(session, report, REPORT, "close", Actor.system(report.organisation_id))
 
 
-@on_timer("suggestion.response_reminder")
+@on_timer(deadlines.RESPONSE_REMINDER)
 async def remind_departments(session: AsyncSession, timer: Timer) -> None:
     suggestion = await _locked(session, Suggestion, timer.subject_id)
     if suggestion is not None and suggestion.state == "forwarded":
@@ -88,7 +88,7 @@ async def remind_departments(session: AsyncSession, timer: Timer) -> None:
         )
 
 
-@on_timer("suggestion.response_overdue")
+@on_timer(deadlines.RESPONSE_OVERDUE)
 async def mark_response_overdue(session: AsyncSession, timer: Timer) -> None:
     """At the deadline a suggestion still waiting for answers is overdue (a flag, not a state)."""
     suggestion = await _locked(session, Suggestion, timer.subject_id)
@@ -108,7 +108,7 @@ async def mark_response_overdue(session: AsyncSession, timer: Timer) -> None:
         )
 
 
-@on_timer("instruction_task.reminder")
+@on_timer(deadlines.TASK_REMINDER)
 async def remind_task_department(session: AsyncSession, timer: Timer) -> None:
     task = await _locked(session, InstructionTask, timer.subject_id)
     if task is not None and task.state == "assigned":
@@ -122,7 +122,7 @@ async def remind_task_department(session: AsyncSession, timer: Timer) -> None:
         )
 
 
-@on_timer("instruction_task.overdue")
+@on_timer(deadlines.TASK_OVERDUE)
 async def mark_task_overdue_at_due(session: AsyncSession, timer: Timer) -> None:
     """Overdue only while the department still owes feedback; waiting on staff is not late."""
     task = await _locked(session, InstructionTask, timer.subject_id)

@@ -27,7 +27,6 @@ from shared.consultation.models import (
 from shared.consultation.workflows import CONSULTATION
 from shared.db import Keyed, uuid7
 from shared.errors import Conflict, Forbidden, Invalid
-from shared.org.commands import on_organisation_created
 from shared.org.models import Committee, Expert, Member, Region
 from shared.tenancy import ensure_reference, scoped
 from shared.workflow import transition
@@ -45,7 +44,6 @@ DEFAULT_PLATFORMS: tuple[tuple[str, str, int | None], ...] = (
 )
 
 
-@on_organisation_created
 async def create_default_platforms(session: AsyncSession, actor: Actor) -> None:
     """Every new organisation starts with the six platforms of the 115 architecture."""
     for name, level, target in DEFAULT_PLATFORMS:

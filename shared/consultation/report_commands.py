@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import audit, clock, events, timers
 from shared.auth import Actor
 from shared.consultation import schemas as s
+from shared.consultation.deadlines import TASK_TIMERS
 from shared.consultation.models import Consultation, Instruction, InstructionTask, Report
 from shared.consultation.workflows import INSTRUCTION_TASK, REPORT
 from shared.db import uuid7
@@ -18,8 +19,6 @@ from shared.errors import Conflict, Invalid, InvalidTransition
 from shared.org.models import Department, Organisation
 from shared.tenancy import scoped
 from shared.workflow import note, transition
-
-TASK_TIMERS = ("instruction_task.reminder", "instruction_task.overdue")
 
 
 async def _organisation(session: AsyncSession, actor: Actor) -> Organisation:

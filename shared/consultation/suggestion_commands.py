@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import clock, events, timers
 from shared.auth import Actor, Role
 from shared.consultation import schemas as s
+from shared.consultation.deadlines import RESPONSE_TIMERS
 from shared.consultation.models import (
     Attendance,
     Consultation,
@@ -28,7 +29,6 @@ from shared.org.models import Department, Expert, Member, Organisation
 from shared.tenancy import ensure_reference, scoped
 from shared.workflow import transition
 
-RESPONSE_TIMERS = ("suggestion.response_reminder", "suggestion.response_overdue")
 # Staff may add suggestions collected before the session (会前征集); a concluded session's list
 # is frozen.
 OPEN_STATES = ("planned", "scheduled", "held")

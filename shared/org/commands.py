@@ -42,14 +42,15 @@ M = TypeVar("M", bound=Keyed)
 
 OrganisationSetup = Callable[[AsyncSession, Actor], Awaitable[None]]
 
-# What other contexts create with every new organisation (the default platforms, …); they
-# register here from their own modules, so this context imports none of them.
+# What other contexts create with every new organisation (the default platforms, …), added by
+# the composition root (``services/contexts.py``), so this context imports none of them.
 ORGANISATION_SETUP: list[OrganisationSetup] = []
 
 
-def on_organisation_created(setup: OrganisationSetup) -> OrganisationSetup:
-    ORGANISATION_SETUP.append(setup)
-    return setup
+def add_organisation_setup(setup: OrganisationSetup) -> None:
+    """Run ``setup`` for every new organisation; adding it again changes nothing."""
+    if setup not in ORGANISATION_SETUP:
+        ORGANISATION_SETUP.append(setup)
 
 
 # The references each reference-data table may carry, checked to belong to the same organisation.
@@ -305,7 +306,7 @@ async def init_organisation(
     """Create an organisation with its admin; the second value says whether it was new.
 
     Idempotent: an existing organisation of that name is returned unchanged. Other contexts add
-    their defaults (platforms, …) through ``on_organisation_created``.
+    their defaults (platforms, …) through ``add_organisation_setup``.
     """
     organisation = await session.scalar(select(Organisation).where(Organisation.name == name))
     if organisation is not None:

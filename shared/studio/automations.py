@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.automation import on_timer
-from shared.studio import commands
+from shared.studio import commands, deadlines
 from shared.studio.models import StudioRating
 from shared.timers import Timer
 
@@ -16,7 +16,7 @@ async def _awarded(session: AsyncSession, timer: Timer) -> StudioRating | None:
     return rating if rating is not None and rating.state == "awarded" else None
 
 
-@on_timer(commands.EXPIRE_TIMER)
+@on_timer(deadlines.EXPIRE)
 async def expire_rating(session: AsyncSession, timer: Timer) -> None:
     """At ``valid_until`` an awarded rating expires (and stops being the studio's current one)."""
     rating = await _awarded(session, timer)
@@ -24,7 +24,7 @@ async def expire_rating(session: AsyncSession, timer: Timer) -> None:
         await commands.expire_rating(session, rating)
 
 
-@on_timer(commands.REMINDER_TIMER)
+@on_timer(deadlines.EXPIRY_REMINDER)
 async def remind_rating_expiry(session: AsyncSession, timer: Timer) -> None:
     """``rating_reminder_before`` ahead of expiry: a reminder on the rating's timeline."""
     rating = await _awarded(session, timer)

@@ -5,18 +5,17 @@ Member cards and their contact requests are in ``cards.py``."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit, clock, events, timers
+from shared import audit, clock, events
 from shared.auth import Actor, Role
 from shared.db import Base, uuid7
 from shared.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from shared.org.models import Member, Organisation, Region, Sector
-from shared.studio import queries
+from shared.studio import deadlines, queries
 from shared.studio.models import (
     ServiceActivity,
     Studio,
@@ -25,7 +24,7 @@ from shared.studio.models import (
 )
 from shared.studio.workflows import STUDIO_RATING
 from shared.tenancy import ensure_reference
-from shared.workflow import note, transition
+from shared.workflow import check_move, note, transition
 
 _STUDIO_REFERENCES: dict[str, type[Base]] = {
     "region_id": Region,
@@ -250,9 +249,6 @@ async def remove_activity(session: AsyncSession, actor: Actor, activity: Service
 
 # --- ratings ---------------------------------------------------------------------------------
 
-EXPIRE_TIMER = "studio_rating.expire"
-REMINDER_TIMER = "studio_rating.expiry_reminder"
-
 
 async def create_rating(
     session: AsyncSession, actor: Actor, studio: Studio, values: dict[str, Any]
@@ -312,7 +308,7 @@ async def act_on_rating(
             session, rating, STUDIO_RATING, action, actor, comment=comment
         )
         return moved
-    await session.refresh(rating, with_for_update=True)
+    await check_move(session, rating, STUDIO_RATING, "award", actor)
     _check_award(actor, rating, body["level"])
     return await _award(session, actor, rating, body)
 
@@ -333,10 +329,7 @@ async def _award(
     await transition(
         session, rating, STUDIO_RATING, "award", actor, comment=body.get("comment"), changes=changes
     )
-    _schedule(session, rating, EXPIRE_TIMER, valid_until)
-    remind_at = valid_until - organisation.rating_reminder_before
-    if remind_at > clock.now():
-        _schedule(session, rating, REMINDER_TIMER, remind_at)
+    deadlines.arm(session, rating, organisation)
     studio = await session.get(Studio, rating.studio_id)
     assert studio is not None
     await studio_event(
@@ -354,21 +347,10 @@ async def _award(
     return rating
 
 
-def _schedule(session: AsyncSession, rating: StudioRating, kind: str, due_at: datetime) -> None:
-    timers.schedule(
-        session,
-        organisation_id=rating.organisation_id,
-        kind=kind,
-        subject_type=STUDIO_RATING.name,
-        subject_id=rating.id,
-        due_at=due_at,
-    )
-
-
 async def expire_rating(session: AsyncSession, rating: StudioRating) -> None:
     """The worker's move at ``valid_until``: the rating no longer counts as current."""
     actor = Actor.system(rating.organisation_id)
-    await timers.void(session, rating.id, [REMINDER_TIMER])
+    await deadlines.void_reminder(session, rating)
     await transition(session, rating, STUDIO_RATING, "expire", actor)
     studio = await session.get(Studio, rating.studio_id)
     if studio is not None:

@@ -1,7 +1,8 @@
 """What the worker does in the supervision loop, acting as ``system``.
 
 Each handler runs inside the transaction that claimed its event or timer, locks the case (or
-topic) first and re-checks its state, so running it twice, or after the case moved on, changes
+topic) first, once (``shared.workflow.locked``; the ``transition`` that follows finds the lock
+held), and re-checks its state, so running it twice, or after the case moved on, changes
 nothing: the first run's move is what the second one finds.
 """
 
@@ -20,7 +21,7 @@ from shared.supervision import commands, deadlines, queries
 from shared.supervision.models import SupervisionCase, SupervisionTopic
 from shared.supervision.workflows import SUPERVISION_CASE, SUPERVISION_TOPIC
 from shared.timers import Timer
-from shared.workflow import note, transition
+from shared.workflow import locked, note, transition
 
 SATISFIED = frozenset({"satisfied", "basically_satisfied"})
 
@@ -28,18 +29,17 @@ SATISFIED = frozenset({"satisfied", "basically_satisfied"})
 async def _locked_case(
     session: AsyncSession, case_id: uuid.UUID, *, with_departments: bool = True
 ) -> SupervisionCase | None:
+    """The case under its lock (``transition`` then finds the lock held and takes no other)."""
     stmt = select(SupervisionCase).where(SupervisionCase.id == case_id)
     if with_departments:
         stmt = stmt.options(selectinload(SupervisionCase.departments))
-    case: SupervisionCase | None = await session.scalar(
-        stmt.with_for_update().execution_options(populate_existing=True)
-    )
+    case: SupervisionCase | None = await locked(session, stmt)
     return case
 
 
 async def _locked_topic(session: AsyncSession, topic_id: uuid.UUID) -> SupervisionTopic:
-    topic: SupervisionTopic = await session.get_one(
-        SupervisionTopic, topic_id, with_for_update=True, populate_existing=True
+    topic: SupervisionTopic = await locked(
+        session, select(SupervisionTopic).where(SupervisionTopic.id == topic_id)
     )
     return topic
 
@@ -97,6 +97,26 @@ async def conclude_topic(session: AsyncSession, event: Event) -> None:
         await transition(
             session, topic, SUPERVISION_TOPIC, "conclude", Actor.system(topic.organisation_id)
         )
+
+
+@on_event("consultation.concluded")
+async def follow_up_concluded_consultation(session: AsyncSession, event: Event) -> None:
+    """先协商后监督: a topic that follows up a consultation becomes active when that
+    consultation concludes (the consultation context's event; this context reads only its own
+    topics, found by the consultation's id the event carries)."""
+    topic_ids = await session.scalars(
+        select(SupervisionTopic.id).where(
+            SupervisionTopic.organisation_id == event.organisation_id,
+            SupervisionTopic.consultation_id == event.subject_id,
+            SupervisionTopic.state == "planned",
+        )
+    )
+    for topic_id in topic_ids.all():
+        topic = await _locked_topic(session, topic_id)
+        if topic.state == "planned":  # a replayed event finds it active and does nothing
+            await transition(
+                session, topic, SUPERVISION_TOPIC, "activate", Actor.system(topic.organisation_id)
+            )
 
 
 # --- timers ----------------------------------------------------------------------------------

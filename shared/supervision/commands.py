@@ -1,7 +1,10 @@
 """Supervision context: the changes people make. Plain async functions; the boundary commits.
 
-Every state change goes through ``shared.workflow.transition`` (lock, check, audit, event); the
-moves that follow by rule are in ``automations.py`` and call ``settle`` functions below.
+Every state change goes through ``shared.workflow.transition`` (lock, check, audit, event). A
+move that must check something under the lock before it writes (who has answered, the round)
+calls ``shared.workflow.check_move`` first (role, lock, state), checks, then transitions: one
+lock, every check before the first write. The moves that follow by rule are the worker's, in
+``automations.py``; they use ``move_and_rearm`` and ``next_round`` below.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +32,7 @@ from shared.supervision.models import (
 )
 from shared.supervision.workflows import SUPERVISION_CASE
 from shared.tenancy import ensure_reference, scoped
-from shared.workflow import transition
+from shared.workflow import check_move, transition
 
 EDITABLE_CASE_STATES = ("draft", "supervising")
 
@@ -47,6 +50,25 @@ async def _departments(
 
 # --- topics ----------------------------------------------------------------------------------
 
+# The consultation context's table, read only to check that a topic's consultation is the
+# organisation's own: contexts do not import each other's models.
+_CONSULTATIONS = table("consultations", column("id", Uuid), column("organisation_id", Uuid))
+
+
+async def _check_consultation(
+    session: AsyncSession, actor: Actor, consultation_id: uuid.UUID | None
+) -> None:
+    if consultation_id is None:
+        return
+    found = await session.scalar(
+        select(_CONSULTATIONS.c.id).where(
+            _CONSULTATIONS.c.id == consultation_id,
+            _CONSULTATIONS.c.organisation_id == actor.organisation_id,
+        )
+    )
+    if found is None:
+        raise Invalid("consultation_id: no such consultation.", loc=["body", "consultation_id"])
+
 
 async def create_topic(
     session: AsyncSession, actor: Actor, values: dict[str, Any]
@@ -56,6 +78,7 @@ async def create_topic(
     await ensure_reference(
         session, Committee, actor, values.get("lead_committee_id"), "lead_committee_id"
     )
+    await _check_consultation(session, actor, values.get("consultation_id"))
     departments = await _departments(session, actor, values.pop("department_ids"))
     topic = SupervisionTopic(
         id=uuid7(), organisation_id=actor.organisation_id, state="planned", **values
@@ -83,6 +106,7 @@ async def update_topic(
         await ensure_reference(
             session, Committee, actor, values["lead_committee_id"], "lead_committee_id"
         )
+    await _check_consultation(session, actor, values.get("consultation_id"))
     department_ids = values.pop("department_ids", None)
     for field, value in values.items():
         setattr(topic, field, value)
@@ -293,8 +317,13 @@ async def submit_feedback(
 ) -> SupervisionCase:
     """部门反馈: the handler's department answers this round, once."""
     department_id = actor.department_id
+    # Under the case's lock, so two answers of one department cannot both pass the check.
+    await check_move(session, case, SUPERVISION_CASE, "feedback", actor)
+    if department_id is None or department_id not in case.department_ids:
+        raise Conflict("Only a responsible department answers this case.")
+    if department_id in await queries.answered_departments(session, case):
+        raise Conflict(f"Your department has already answered round {case.round}.")
     fields = {"round": case.round, "department_id": department_id, "completion": body.completion}
-    # The transition locks the case first, so two answers of one department cannot both pass.
     await transition(
         session,
         case,
@@ -304,10 +333,6 @@ async def submit_feedback(
         comment=body.comment,
         event_fields=fields,
     )
-    if department_id is None or department_id not in case.department_ids:
-        raise Conflict("Only a responsible department answers this case.")
-    if department_id in await queries.answered_departments(session, case):
-        raise Conflict(f"Your department has already answered round {case.round}.")
     session.add(
         SupervisionFeedback(
             id=uuid7(),
@@ -356,9 +381,9 @@ async def decide(
         return await move_and_rearm(
             session, case, "decide", actor, to="closed", comment=body.comment
         )
+    # The next round is computed from the case as it stands under the lock the move keeps.
+    await check_move(session, case, SUPERVISION_CASE, "decide", actor)
     topic, _ = await topic_and_organisation(session, case)
-    # The round is read under the lock the transition takes, so compute it after a lock.
-    await session.refresh(case, with_for_update=True)
     return await move_and_rearm(
         session,
         case,

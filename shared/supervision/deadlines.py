@@ -26,6 +26,8 @@ FOLLOW_UP = "supervision_case.follow_up"
 # The follow-up is not voided by later moves: a closed case does not move again.
 STATE_TIMERS = (FEEDBACK_REMINDER, OVERDUE, ESCALATION, EVALUATION_REMINDER)
 
+KINDS = (*STATE_TIMERS, FOLLOW_UP)
+
 _durations = TypeAdapter(list[timedelta])
 
 

@@ -59,6 +59,11 @@ class SupervisionTopic(Keyed, Tenant, Versioned, Stateful, Base):
     feedback_window: Mapped[timedelta] = mapped_column(Interval)
     follow_up_after: Mapped[timedelta | None] = mapped_column(Interval)
     max_rounds: Mapped[int] = mapped_column(Integer)
+    # 先协商后监督: the consultation this topic follows up; the topic becomes active once that
+    # consultation concludes (``automations.follow_up_concluded_consultation``).
+    consultation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="SET NULL"), index=True
+    )
     departments: Mapped[list[Department]] = relationship(
         secondary=topic_departments, lazy="raise", order_by=Department.id
     )

@@ -41,6 +41,8 @@ class TopicCreate(Input):
     feedback_window: Window = timedelta(days=90)
     follow_up_after: Window | None = timedelta(days=365)
     max_rounds: Rounds = 2
+    # 先协商后监督: the consultation whose conclusion opens this topic's supervision.
+    consultation_id: uuid.UUID | None = None
 
 
 class TopicUpdate(Input):
@@ -52,6 +54,7 @@ class TopicUpdate(Input):
     feedback_window: Window | None = None
     follow_up_after: Window | None = None
     max_rounds: Rounds | None = None
+    consultation_id: uuid.UUID | None = None
 
 
 class TopicOut(Resource):
@@ -63,6 +66,7 @@ class TopicOut(Resource):
     feedback_window: timedelta
     follow_up_after: timedelta | None
     max_rounds: int
+    consultation_id: uuid.UUID | None
     state: str
 
 

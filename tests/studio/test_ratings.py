@@ -55,17 +55,16 @@ async def test_district_award_by_a_leader(
     client: httpx.AsyncClient, world: World, engine: AsyncEngine
 ) -> None:
     studio, rating = await _rating(client, world)
-    for role in ("staff", "leader"):  # only the convener submits
+    for role in ("staff", "leader"):  # only the convener submits, whatever the state
         assert_problem(
-            await _act(client, world.auth(role), rating, action="submit"), 409, "invalid_transition"
+            await _act(client, world.auth(role), rating, action="submit"), 403, "forbidden"
         )
     not_convener = await member_login(client, world, (await make_member(client, world))["id"])
     assert_problem(await _act(client, not_convener, rating, action="submit"), 403, "forbidden")
     submitted = await _act(client, world.auth("member"), rating, action="submit")
     assert submitted.status_code == 200 and submitted.json()["state"] == "district_review"
     refused = await _act(client, world.auth("member"), rating, action="recommend")
-    body = assert_problem(refused, 409, "invalid_transition")
-    assert body["state"] == "district_review"
+    assert_problem(refused, 403, "forbidden")  # the office recommends, never the convener
     staff_award = await _act(
         client, world.auth("staff"), rating, action="award", stars=4, level="district"
     )
@@ -98,9 +97,12 @@ async def test_district_award_by_a_leader(
         "studio_rating.submitted",
         "studio_rating.awarded",
     ]
-    for action in ("submit", "recommend", "reject"):
+    for action in ("recommend", "reject"):
         again = await _act(client, world.auth("leader"), rating, action=action)
-        assert_problem(again, 409, "invalid_transition")
+        body = assert_problem(again, 409, "invalid_transition")
+        assert body["state"] == "awarded" and body["allowed_actions"] == []
+    again = await _act(client, world.auth("leader"), rating, action="submit")
+    assert_problem(again, 403, "forbidden")
 
 
 async def test_upper_award_recorded_by_staff_and_rejections(

@@ -1,4 +1,6 @@
-"""Every edge of the supervision_case machine, allowed and refused, for every role."""
+"""Every edge of the supervision_case machine, allowed and refused, for every role: a role that
+may never take an action is refused with 403 whatever the state, one that may take it but not
+from this state with 409 naming the state and what it may do."""
 
 from __future__ import annotations
 
@@ -15,6 +17,12 @@ pytestmark = pytest.mark.asyncio
 ACTIONS = ("start", "report", "feedback", "evaluate", "decide", "withdraw")
 MOVERS = ("staff", "leader", "department")
 NO_MOVES: dict[str, list[str]] = {"staff": [], "leader": [], "department": []}
+# The actions each role may take from some state (domain.md §3.1).
+MAY = {
+    "staff": ("start", "report", "evaluate"),
+    "leader": ("decide", "withdraw"),
+    "department": ("feedback",),
+}
 
 # What each role may do in each state (the order is the machine's).
 ALLOWED: dict[str, dict[str, list[str]]] = {
@@ -39,6 +47,9 @@ async def test_refused_edges_name_the_allowed_actions(
             if action in ALLOWED[state][role]:
                 continue
             response = await act(client, world, role, case["id"], action)
+            if action not in MAY[role]:
+                assert_problem(response, 403, "forbidden")
+                continue
             body = assert_problem(response, 409, "invalid_transition")
             assert body["state"] == state
             assert body["allowed_actions"] == ALLOWED[state][role], (role, action)

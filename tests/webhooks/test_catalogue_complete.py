@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import shared.contexts  # noqa: F401  (registers every workflow)
+from services.contexts import CONTEXTS
 from shared.webhook.catalog import EVENT_TYPES
-from shared.workflow import REGISTRY
 
 
 def test_every_workflow_event_is_in_the_catalogue() -> None:
     emitted = {
         f"{workflow.name}.{event}"
-        for workflow in REGISTRY.values()
+        for context in CONTEXTS
+        for workflow in context.workflows
         for action in workflow.actions
         for event in (action.event, *(e for _, e in action.target_events))
     }

@@ -11,14 +11,18 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.api.app import create_app
+from shared import automation
 from shared.config import Settings
 from shared.db import make_sessionmaker, uuid7
 from shared.events import Waker
+from tests.worker import gadget
 from tests.worker.gadget import Gadget, TestBase, router
 
 
 @pytest.fixture(scope="session")
 async def gadget_table(engine: AsyncEngine) -> None:
+    """The gadget's table and its automations, installed as a context's are."""
+    automation.install(gadget)
     async with engine.begin() as connection:
         await connection.run_sync(TestBase.metadata.create_all)
 
