@@ -107,7 +107,7 @@ def _decode_position(cursor: str) -> int:
 
 async def feed_page(
     session: AsyncSession, actor: Actor, *, cursor: str | None, type: str | None, limit: int
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> Page[dict[str, Any]]:
     """Envelopes after ``cursor`` in feed order (oldest first) and the cursor to resume from.
 
     Only relayed events have a position, so the feed trails the outbox by the relay's delay;
@@ -131,4 +131,4 @@ async def feed_page(
     rows = (await session.execute(stmt.order_by(FeedEntry.position).limit(limit))).all()
     last = rows[-1][0] if rows else after
     next_cursor = _encode_position(last) if last else None
-    return [envelope(event) for _, event in rows], next_cursor
+    return Page(items=[envelope(event) for _, event in rows], next_cursor=next_cursor)
