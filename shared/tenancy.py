@@ -102,6 +102,18 @@ async def get_scoped(
     return obj
 
 
+async def one(
+    session: AsyncSession, stmt: Select[tuple[M]], model: type[M], object_id: uuid.UUID
+) -> M:
+    """The ORM object with this id among those ``stmt`` lets the actor see (a context's row
+    rule: a department's own cases, a member's own suggestions); NotFound otherwise."""
+    key: InstrumentedAttribute[uuid.UUID] = model.id  # type: ignore[attr-defined]
+    found = await session.scalar(stmt.where(key == object_id))
+    if found is None:
+        raise not_found(model, object_id)
+    return found
+
+
 async def row(
     session: AsyncSession, model: type[Any], actor: Actor, object_id: uuid.UUID
 ) -> Row[Any]:

@@ -51,11 +51,16 @@ class UnitOfWork:
         """Run ``endpoint`` and end its session: commit before the response is sent (so a
         failed commit is the response), then ring the worker's doorbell. The doorbell rings
         only after a successful commit; a failed ring is logged and forgotten, because the
-        worker's sweep finds the same work in the database."""
+        worker's sweep finds the same work in the database. A read request that changed ORM
+        objects fails loudly instead: its session would commit each statement alone."""
         try:
             response = await endpoint(self._request)
             if self._session is None:
                 return response
+            if self._request.method in READ_METHODS and _changed(self._session):
+                raise RuntimeError(
+                    f"A {self._request.method} request changed rows; write in a POST."
+                )
             await self._session.commit()
             events, timers = take_wakeups(self._session)
         except BaseException:
@@ -73,6 +78,10 @@ class UnitOfWork:
             except Exception:
                 log.warning("worker wake-up failed; the sweep will pick the work up", exc_info=True)
         return response
+
+
+def _changed(session: AsyncSession) -> bool:
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def unit_of_work(request: Request) -> UnitOfWork:

@@ -29,10 +29,9 @@ from shared.consultation.models import (
     Suggestion,
     suggestion_departments,
 )
-from shared.errors import NotFound
 from shared.org.models import Organisation, User
 from shared.pagination import Page, paginate
-from shared.tenancy import filtered, scoped
+from shared.tenancy import filtered, one, scoped
 
 
 async def timezone(session: AsyncSession, actor: Actor) -> str:
@@ -70,14 +69,10 @@ async def get_consultation(
 ) -> Consultation:
     stmt = (
         scoped(Consultation, actor)
-        .where(Consultation.id == consultation_id)
         .options(_consultations())
         .execution_options(populate_existing=True)
     )
-    found = await session.scalar(stmt)
-    if found is None:
-        raise NotFound(f"No consultation with id {consultation_id}.")
-    return found
+    return await one(session, stmt, Consultation, consultation_id)
 
 
 async def consultation_page(
@@ -184,15 +179,8 @@ def _forwarded_to(department_id: uuid.UUID | None) -> Any:
 async def get_suggestion(
     session: AsyncSession, actor: Actor, suggestion_id: uuid.UUID
 ) -> Suggestion:
-    stmt = (
-        _visible_suggestions(actor)
-        .where(Suggestion.id == suggestion_id)
-        .execution_options(populate_existing=True)
-    )
-    found = await session.scalar(stmt)
-    if found is None:
-        raise NotFound(f"No suggestion with id {suggestion_id}.")
-    return found
+    stmt = _visible_suggestions(actor).execution_options(populate_existing=True)
+    return await one(session, stmt, Suggestion, suggestion_id)
 
 
 async def suggestion_page(
@@ -270,14 +258,10 @@ async def unfinished_suggestions(session: AsyncSession, consultation_id: uuid.UU
 async def get_report(session: AsyncSession, actor: Actor, report_id: uuid.UUID) -> Report:
     stmt = (
         scoped(Report, actor)
-        .where(Report.id == report_id)
         .options(selectinload(Report.consultations))
         .execution_options(populate_existing=True)
     )
-    found = await session.scalar(stmt)
-    if found is None:
-        raise NotFound(f"No report with id {report_id}.")
-    return found
+    return await one(session, stmt, Report, report_id)
 
 
 async def report_page(
@@ -312,15 +296,8 @@ def _visible_tasks(actor: Actor) -> Select[tuple[InstructionTask]]:
 
 
 async def get_task(session: AsyncSession, actor: Actor, task_id: uuid.UUID) -> InstructionTask:
-    stmt = (
-        _visible_tasks(actor)
-        .where(InstructionTask.id == task_id)
-        .execution_options(populate_existing=True)
-    )
-    found = await session.scalar(stmt)
-    if found is None:
-        raise NotFound(f"No instruction task with id {task_id}.")
-    return found
+    stmt = _visible_tasks(actor).execution_options(populate_existing=True)
+    return await one(session, stmt, InstructionTask, task_id)
 
 
 async def task_page(

@@ -25,7 +25,7 @@ from shared.studio.models import (
     StudioMembership,
     StudioRating,
 )
-from shared.tenancy import filtered, get_scoped, page_scoped, scoped
+from shared.tenancy import filtered, get_scoped, one, page_scoped, scoped
 
 # The public search answers at most this many studios, nearest first.
 NEARBY_MAX = 50
@@ -336,12 +336,7 @@ def _own_contacts(actor: Actor) -> Any:
 
 async def get_contact(session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> ContactRequest:
     """A member sees only requests left on their own card: another's is not found."""
-    found: ContactRequest | None = await session.scalar(
-        _own_contacts(actor).where(ContactRequest.id == contact_id)
-    )
-    if found is None:
-        raise NotFound(f"No contact request with id {contact_id}.")
-    return found
+    return await one(session, _own_contacts(actor), ContactRequest, contact_id)
 
 
 async def contact_page(

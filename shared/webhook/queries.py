@@ -15,7 +15,7 @@ from shared.auth import Actor, Role
 from shared.errors import Invalid, NotFound
 from shared.events import Event
 from shared.pagination import Page, paginate
-from shared.tenancy import scoped
+from shared.tenancy import one, scoped
 from shared.webhook import catalog
 from shared.webhook.feed import envelope
 from shared.webhook.models import FeedEntry, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -31,12 +31,7 @@ def visible_subscriptions(actor: Actor) -> Select[tuple[WebhookSubscription]]:
 async def get_subscription(
     session: AsyncSession, actor: Actor, subscription_id: uuid.UUID
 ) -> WebhookSubscription:
-    found = await session.scalar(
-        visible_subscriptions(actor).where(WebhookSubscription.id == subscription_id)
-    )
-    if found is None:
-        raise NotFound(f"No webhook subscription with id {subscription_id}.")
-    return found
+    return await one(session, visible_subscriptions(actor), WebhookSubscription, subscription_id)
 
 
 async def page_subscriptions(

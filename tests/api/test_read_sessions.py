@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.requests import Request
+from starlette.responses import Response
 
 from services.api.unit_of_work import UnitOfWork
 from shared import clock
@@ -53,6 +54,22 @@ async def test_the_method_decides_the_session(app: FastAPI, world: World, method
         await session.close()
     reads_alone = method in ("GET", "HEAD") and session.bind.dialect.name == "postgresql"
     assert one_transaction is not reads_alone
+
+
+async def test_a_get_that_changes_objects_fails_loudly(app: FastAPI, world: World) -> None:
+    """Its flush would commit statement by statement on PostgreSQL: not all or nothing."""
+    work = UnitOfWork(_request(app, "GET"))
+
+    async def endpoint(request: Request) -> Response:
+        session = await work.session()
+        session.add(Sector(id=uuid7(), organisation_id=world.organisation_id, name="读中写"))
+        return Response()
+
+    with pytest.raises(RuntimeError, match="GET request changed rows"):
+        await work.run(endpoint)
+    async with make_read_sessionmaker(app.state.engine)() as session:
+        found = await session.scalar(select(func.count()).where(Sector.name == "读中写"))
+    assert found == 0
 
 
 async def test_read_sessions_hand_back_transactional_connections(engine: AsyncEngine) -> None:
