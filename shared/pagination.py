@@ -1,7 +1,8 @@
 """Keyset pagination on time-ordered ids: a page costs the same at row 10 and row 10,000,000.
 
-A query pages with ``paginate`` (ORM objects) or ``paginate_rows`` (Core rows); the API answers
-every page with ``services.api.deps.respond_page``."""
+Queries page ORM objects with ``paginate``, a tenant table's Core rows with
+``shared.tenancy.page_rows``; the API answers every page with ``services.api.deps.respond_page``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -67,16 +68,3 @@ async def paginate(
     """One page of ORM objects of ``stmt`` ordered by ``key``."""
     found = await session.scalars(keyset(stmt, key, limit=limit, cursor=cursor))
     return page_of(found.all(), key.key, limit)
-
-
-async def paginate_rows(
-    session: AsyncSession,
-    stmt: Select[Any],
-    key: ColumnElement[uuid.UUID],
-    *,
-    limit: int,
-    cursor: str | None,
-) -> Page[Row[Any]]:
-    """One page of the Core rows of ``stmt`` ordered by ``key`` (a column of a table)."""
-    found = await session.execute(keyset(stmt, key, limit=limit, cursor=cursor))
-    return page_of(found.all(), str(key.key), limit)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstanceState, InstrumentedAttribute
 from shared.auth import Actor
 from shared.db import entity_name
 from shared.errors import Invalid, NotFound
-from shared.pagination import Page, paginate, paginate_rows
+from shared.pagination import Page, decode_cursor, page_of, paginate
 
 M = TypeVar("M")
 S = TypeVar("S", bound=Select[Any])
@@ -141,6 +141,11 @@ async def page_scoped(
     return await paginate(session, stmt, model.id, limit=limit, cursor=cursor)
 
 
+# The page statements, per table, set of filtered columns and cursor or not, every value a
+# bound parameter (built once, as the by-id ones).
+_PAGE_OF_ROWS: dict[tuple[Table, tuple[str, ...], bool], Select[Any]] = {}
+
+
 async def page_rows(
     session: AsyncSession,
     model: type[Any],
@@ -152,8 +157,20 @@ async def page_rows(
 ) -> Page[Row[Any]]:
     """A keyset page of the organisation's rows as Core rows, with equality ``filters``."""
     table: Table = model.__table__
-    stmt = filtered(scoped_rows(model, actor), table.c, filters or {})
-    return await paginate_rows(session, stmt, table.c.id, limit=limit, cursor=cursor)
+    wanted = {column: value for column, value in (filters or {}).items() if value is not None}
+    params = {f"f_{column}": value for column, value in wanted.items()}
+    params |= {"organisation_id": actor.organisation_id, "limit": limit + 1}
+    if cursor:
+        params["after"] = decode_cursor(cursor)
+    key = (table, tuple(sorted(wanted)), bool(cursor))
+    stmt = _PAGE_OF_ROWS.get(key)
+    if stmt is None:
+        stmt = select(table).where(table.c.organisation_id == bindparam("organisation_id"))
+        stmt = filtered(stmt, table.c, {column: bindparam(f"f_{column}") for column in key[1]})
+        if cursor:
+            stmt = stmt.where(table.c.id > bindparam("after"))
+        stmt = _PAGE_OF_ROWS[key] = stmt.order_by(table.c.id).limit(bindparam("limit"))
+    return page_of((await session.execute(stmt, params)).all(), "id", limit)
 
 
 async def ensure_reference(

@@ -62,8 +62,6 @@ _REFERENCES: dict[str, type[Base]] = {
     "expert_id": Expert,
 }
 
-USE_NOTED_EVERY = timedelta(hours=1)
-
 # Settings as the API writes them (durations in ISO 8601), for the JSON column and the audit log.
 _as_json = TypeAdapter(dict[str, Any])
 
@@ -204,6 +202,10 @@ async def create_api_key(
         changes={"name": name, "scopes": api_key.scopes},
     )
     return api_key, key
+
+
+# How often an API key's last use is written: reads should not all write.
+USE_NOTED_EVERY = timedelta(hours=1)
 
 
 async def note_api_key_use(session: AsyncSession, api_key: ApiKey) -> None:

@@ -6,7 +6,6 @@ their own studio (memberships, activities, self-assessment); staff and leaders m
 """
 
 import uuid
-from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
@@ -64,7 +63,7 @@ class ActivityFilters(BaseModel):
     held_to: date | None = None
 
 
-async def _studios_out(session: AsyncSession, studios: Sequence[Studio]) -> list[s.StudioOut]:
+async def _studios_out(session: AsyncSession, studios: list[Studio]) -> list[s.StudioOut]:
     ratings = await queries.current_ratings(session, (studio.id for studio in studios))
     return [
         s.StudioOut.model_validate(studio).model_copy(
@@ -167,7 +166,7 @@ async def list_studios(
     cursor: Cursor = None,
 ) -> JSONResponse:
     page = await queries.studio_page(session, actor, where.model_dump(), limit=limit, cursor=cursor)
-    items = await _studios_out(session, page.items)
+    items = await _studios_out(session, list(page.items))
     return respond_page(Page(items=items, next_cursor=page.next_cursor), s.StudioOut)
 
 
