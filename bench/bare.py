@@ -6,10 +6,10 @@ what Tongxin costs beyond this is the price of its stack and conventions. ``BENC
 Tongxin's own pieces to ``GET /sectors/{id}`` and ``POST /sectors``, one at a time, to show what
 each costs:
 
-- ``sqlalchemy``: the row read through SQLAlchemy (the design card's stack) exactly as Tongxin's
-  plain reads do it (``shared.db.reading`` + ``shared.tenancy.row_by_id``, one greenlet); the
-  insert with its audit row (which the write target counts) in one transaction through
-  SQLAlchemy Core, also in one greenlet;
+- ``sqlalchemy``: the row read through SQLAlchemy (the design card's stack) exactly as Tongxin
+  reads a plain row: a GET's session (``shared.db.make_read_sessionmaker``) running
+  ``shared.tenancy.row``; the insert with its audit row (which the write target counts) in one
+  transaction through SQLAlchemy Core, in one greenlet;
 - ``context``: the request-id / JSON access log / metrics middleware (``RequestContext``);
 - ``auth``: the bearer-token role rule (``Guard``), the token checked as Tongxin checks it.
 
@@ -63,19 +63,16 @@ def _sector(row: Any) -> dict[str, Any]:
 async def get_sector(request: Request, sector_id: uuid.UUID) -> JSONResponse:
     state = request.app.state
     if state.engine is not None:
-        from shared.db import reading
+        from shared import tenancy
+        from shared.errors import NotFound
         from shared.org.models import Sector
-        from shared.tenancy import row_by_id
 
-        found = await greenlet_spawn(
-            reading,
-            state.engine.sync_engine,
-            row_by_id,
-            Sector.__table__,
-            state.organisation_id,
-            sector_id,
-        )
-        row = None if found is None else found._mapping
+        try:
+            async with state.read_sessionmaker() as session:
+                found = await tenancy.row(session, Sector, state.system, sector_id)
+        except NotFound:
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        row = found._mapping
     else:
         row = await state.pool.fetchrow(
             f"SELECT {COLUMNS} FROM sectors WHERE id = $1 AND organisation_id = $2",
@@ -170,14 +167,16 @@ def bare_app() -> FastAPI:
         # SQLAlchemy's pool instead): several of these run at once beside Tongxin, and
         # PostgreSQL allows 100 connections in all.
         app.state.engine = None
+        app.state.organisation_id = uuid.UUID(os.environ["BENCH_ORGANISATION_ID"])
         if "sqlalchemy" in layers:
-            from shared.db import make_engine
+            from shared.db import make_engine, make_read_sessionmaker
 
             app.state.engine = make_engine(os.environ["BENCH_DATABASE_URL"], pool_size=16)
+            app.state.read_sessionmaker = make_read_sessionmaker(app.state.engine)
+            app.state.system = Actor.system(app.state.organisation_id)
         app.state.pool = await asyncpg.create_pool(
             os.environ["BENCH_DSN"], min_size=0 if layers else 10, max_size=20
         )
-        app.state.organisation_id = uuid.UUID(os.environ["BENCH_ORGANISATION_ID"])
         yield
         await app.state.pool.close()
         if app.state.engine is not None:

@@ -2,13 +2,17 @@
 bare FastAPI + asyncpg app doing the same database work, and a list page's latency at 10,000
 and at 1,000,000 rows.
 
-Targets: authenticated reads ≥ 0.7× the bare app's throughput, writes (which also write an audit
-row) ≥ 0.5×, and a page at 1,000,000 rows within 1.2× of its latency at 10,000 rows.
+Targets (issue 12, "The speed target, restated"): reads ≥ 0.8× and writes ≥ 0.75× the
+throughput of the layer ladder's full-floor rung (the bare app + SQLAlchemy done the way Tongxin
+reads + request context + role rule; writes with the audit row in the same transaction),
+measured in the same run; and a page at 1,000,000 rows within 1.2× of its latency at 10,000
+rows. Tongxin against the bare app itself is printed beside them, for the record.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -42,7 +46,8 @@ from bench.common import (
 )
 from shared.pagination import encode_cursor
 
-DATABASE = "tongxin_bench"
+# Named per run: benchmarks run side by side (one machine, several checkouts) never collide.
+DATABASE = f"tongxin_bench_{os.getpid()}"
 ORGANISATION = "基准测试政协"
 ADMIN = "bench-admin"
 SMALL, LARGE = 10_000, 1_000_000
@@ -290,11 +295,16 @@ def main() -> None:
             pages = size_comparison(large, tongxin, bare_, auth, small)
         plan_ok = print_explain(small, large)
         print_ladder(layers)
-        report(pairs, pages, plan_ok)
+        report(pairs, layers, pages, plan_ok)
     print(f"foundation benchmark took {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def report(pairs: list[tuple[Result, Result]], pages: list[Result], plan_ok: bool) -> None:
+def report(
+    pairs: list[tuple[Result, Result]],
+    layers: list[list[Result]],
+    pages: list[Result],
+    plan_ok: bool,
+) -> None:
     load = f"{THROUGHPUT.concurrency} concurrent clients, {THROUGHPUT.duration:.0f} s per case"
     compare(pairs, f"Throughput and latency ({load}, in {THROUGHPUT.rounds} alternating turns)")
     by_label = {result.label: result for result in pages}
@@ -313,20 +323,27 @@ def report(pairs: list[tuple[Result, Result]], pages: list[Result], plan_ok: boo
         "List page latency (ms) against table size, one request at a time, interleaved turns",
     )
     print(f"\nprimary-key index scan in all four plans: {'yes' if plan_ok else 'NO'}")
-    (read, bare_read), (listed, bare_listed), (write, bare_write) = pairs
+    # Each ladder ends with its full-floor rung (every layer) and then Tongxin itself.
+    (*_, read_floor, read), (*_, write_floor, write) = layers
     targets = [
-        Target("read by id: req/s vs bare", ratio(read.rps, bare_read.rps), 0.7, True),
-        Target("page of 20: req/s vs bare", ratio(listed.rps, bare_listed.rps), 0.7, True),
-        Target("write + audit: req/s vs bare", ratio(write.rps, bare_write.rps), 0.5, True),
+        Target("read by id: req/s vs full floor", ratio(read.rps, read_floor.rps), 0.8, True),
+        Target("write + audit: req/s vs full floor", ratio(write.rps, write_floor.rps), 0.75, True),
     ]
     for where in ("first page", "middle page"):
         small, large = by_label[f"tongxin small {where}"], by_label[f"tongxin large {where}"]
         name = f"{where} p50 at {LARGE:,} vs {SMALL:,} rows"
         targets.append(Target(name, ratio(large.p50, small.p50), 1.2, False))
-    print_targets(targets, "Summary: the targets of issue 2")
-    capacity = [
-        Target(f"{case.label.removeprefix('tongxin ')}: bare CPU / tongxin CPU", cpu, limit, True)
-        for (case, base), limit in zip(pairs, (0.7, 0.7, 0.5), strict=True)
-        for cpu in [ratio(base.cpu_ms(base.server_cpu), case.cpu_ms(case.server_cpu))]
+    print_targets(targets, "Summary: the targets of issue 12 (the ladder's full floor)")
+    record = [
+        [
+            case.label.removeprefix("tongxin "),
+            f"{ratio(case.rps, base.rps):.2f}x",
+            f"{ratio(base.cpu_ms(base.server_cpu), case.cpu_ms(case.server_cpu)):.2f}x",
+        ]
+        for case, base in pairs
     ]
-    print_targets(capacity, "The same throughput targets by server CPU per request")
+    print_table(
+        ["case", "req/s vs bare", "bare CPU / tongxin CPU"],
+        record,
+        "For the record: Tongxin against the bare app (no target)",
+    )

@@ -1,23 +1,22 @@
 """The data layer: one metadata, UUIDv7 keys, tenant and version mixins, engines for both databases.
 
-PostgreSQL is production; SQLite is the embedded default. The only place the two differ is
-``make_engine``: SQLite transactions start with ``BEGIN IMMEDIATE`` so writers queue instead of
-failing, which is the embedded equivalent of PostgreSQL's row locks (``FOR UPDATE`` is simply not
-rendered by SQLAlchemy's SQLite dialect).
+PostgreSQL is production; SQLite is the embedded default. They differ in two places only:
+``make_engine`` (SQLite transactions start with ``BEGIN IMMEDIATE`` so writers queue instead of
+failing, the embedded equivalent of PostgreSQL's row locks; ``FOR UPDATE`` is simply not rendered
+by SQLAlchemy's SQLite dialect) and ``make_read_sessionmaker`` (reads outside transactions on
+PostgreSQL only).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, ForeignKey, Integer, MetaData, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -25,8 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from shared import clock
@@ -79,6 +77,17 @@ class Base(DeclarativeBase):
     }
 
 
+def entity_name(model: type[Any]) -> str:
+    """What a row is called in audit entries and messages: its table's name in the singular
+    (``party_branches`` → ``party_branch``, ``service_activities`` → ``service_activity``)."""
+    table: str = model.__tablename__
+    if table.endswith("ies"):
+        return table[:-3] + "y"
+    if table.endswith(("ches", "shes", "sses", "xes")):
+        return table[:-2]
+    return table.removesuffix("s")
+
+
 class Keyed:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
 
@@ -106,27 +115,13 @@ class Tenant:
         return mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
 
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-# Marks a pooled PostgreSQL connection whose BEGIN waits for the first statement that is not a
-# plain SELECT (see ``begin_on_first_write``); cleared when the connection goes back to the pool.
-BEGIN_ON_WRITE = "tongxin_begin_on_write"
-
-# Statements that may run outside a transaction: plain reads. ``FOR UPDATE``/``FOR SHARE`` take
-# locks that only mean something inside one, so they start it like any write.
-_PLAIN_SELECT = re.compile(r"\s*SELECT\b(?!.*\bFOR (?:NO KEY |KEY )?(?:UPDATE|SHARE)\b)", re.S)
-
-
 def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     """An engine for ``url``. PostgreSQL: ``pool_size`` connections kept open (sized to the
     expected concurrency, so connections are not opened and closed under load) and a small
     overflow for bursts. No pre-ping: it costs a round trip on every checkout, and a connection
     the server dropped fails one request and is then discarded with the rest of the pool."""
     if not url.startswith("sqlite"):
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2)
-        _install_begin_on_write(engine)
-        return engine
+        return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2)
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -148,65 +143,22 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     return engine
 
 
-def _install_begin_on_write(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _begin_before_writing(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        # The asyncpg adapter issues BEGIN lazily, just before the next statement, unless it is
-        # in autocommit; leaving autocommit here therefore opens the transaction right now.
-        if connection.info.get(BEGIN_ON_WRITE) and not _PLAIN_SELECT.match(statement):
-            del connection.info[BEGIN_ON_WRITE]
-            connection.connection.dbapi_connection.autocommit = False
-
-    @event.listens_for(engine.sync_engine.pool, "checkin")
-    def _reset(dbapi_connection: Any, record: Any) -> None:
-        if record.info.pop(BEGIN_ON_WRITE, None) and dbapi_connection is not None:
-            dbapi_connection.autocommit = False
-
-
-def begin_on_first_write(session: AsyncSession) -> None:
-    """Run the session's plain SELECTs without BEGIN/COMMIT until its first write (or locking
-    read), which opens a real transaction that the session's commit ends as usual.
-
-    Under READ COMMITTED every statement sees its own snapshot anyway, so reads lose nothing by
-    running outside a transaction, and two round trips per read-only request are saved. Only on
-    PostgreSQL: SQLite's transactions also give reads one consistent snapshot. Applied when the
-    session takes its connection (below), so marking a session costs no round trip to the pool.
-    """
-    session.sync_session.info[BEGIN_ON_WRITE] = True
-
-
-@event.listens_for(Session, "after_begin")
-def _reads_outside_transactions(
-    session: Session, _transaction: Any, connection: Connection
-) -> None:
-    # The asyncpg adapter sends BEGIN only before the next statement: in time to leave it out.
-    if session.info.get(BEGIN_ON_WRITE) and connection.dialect.name == "postgresql":
-        _begin_on_write(connection.connection)
-
-
-def _begin_on_write(pooled: PoolProxiedConnection) -> None:
-    pooled.info[BEGIN_ON_WRITE] = True
-    pooled.dbapi_connection.autocommit = True  # type: ignore[union-attr]
-
-
-def reading(
-    engine: Engine,
-    query: Callable[Concatenate[Connection, P], T],
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> T:
-    """``query(connection, ...)`` on a pooled connection of its own, its SELECTs outside any
-    transaction on PostgreSQL as in ``begin_on_first_write`` (whatever else it ran would be
-    rolled back: it is for reads). Synchronous: call it in a greenlet, as the asyncio layer
-    does (``sqlalchemy.util.greenlet_spawn``)."""
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            _begin_on_write(connection.connection)
-        return query(connection, *args, **kwargs)
-
-
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose work is one transaction, ended by the caller's commit or rollback."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that read (GET, HEAD). On PostgreSQL each statement runs and
+    commits on its own (``AUTOCOMMIT``), saving the BEGIN and COMMIT round trips of a
+    transaction: under READ COMMITTED every statement sees its own snapshot anyway, so reads
+    lose nothing. A write in such a session is therefore committed alone and must be one
+    statement that is correct by itself (an API key's last use is). On SQLite, ordinary
+    transactions: its transactions also give a request's reads one snapshot, and its
+    ``BEGIN IMMEDIATE`` (above) is not skipped by SQLAlchemy's autocommit."""
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return make_sessionmaker(engine)
 
 
 def serialises_writers(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:

@@ -1,4 +1,8 @@
-"""Keyset pagination on time-ordered ids: a page costs the same at row 10 and row 10,000,000."""
+"""Keyset pagination on time-ordered ids: a page costs the same at row 10 and row 10,000,000.
+
+Queries page ORM objects with ``paginate``, a tenant table's Core rows with
+``shared.tenancy.page_rows``; the API answers every page with ``services.api.deps.respond_page``.
+"""
 
 from __future__ import annotations
 

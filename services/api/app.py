@@ -16,7 +16,7 @@ from services.api.deps import IdempotencyReplay, replay_response
 from services.api.middleware import BodyLimit, RequestContext
 from services.api.routers import auth, meta, ops
 from shared.config import Settings, get_settings
-from shared.db import make_engine, make_sessionmaker
+from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from shared.events import Waker
 
 API_PREFIX = "/api/v1"
@@ -60,6 +60,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = make_read_sessionmaker(engine)
     app.state.waker = waker
 
     problems.install(app)

@@ -19,7 +19,9 @@ from shared import clock, idempotency
 from shared.auth import API_KEY_PREFIX, Actor, Role, hash_api_key, read_token
 from shared.config import Settings
 from shared.errors import Forbidden, Invalid, Unauthenticated, VersionMismatch
+from shared.org import commands as org_commands
 from shared.org import queries as org_queries
+from shared.pagination import Page
 
 log = logging.getLogger("tongxin.api")
 
@@ -90,10 +92,7 @@ async def _api_key_actor(session: AsyncSession, key: str) -> Actor:
     api_key = await org_queries.active_api_key(session, hash_api_key(key))
     if api_key is None:
         raise Unauthenticated("The API key is not valid or was revoked.")
-    now = clock.now()
-    # Note the use at most hourly, so reads stay reads.
-    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 3600:
-        api_key.last_used_at = now
+    await org_commands.note_api_key_use(session, api_key)
     return Actor(
         id=api_key.id,
         organisation_id=api_key.organisation_id,
@@ -205,10 +204,14 @@ def respond(model: BaseModel, *, status: int = 200, location: str | None = None)
 _page = TypeAdapter(dict[str, Any])
 
 
-def respond_page(items: list[BaseModel], next_cursor: str | None) -> JSONResponse:
-    """A list page of items already in their output schema; the route's ``response_model``
-    documents it, and returning a response spares FastAPI validating every item again."""
-    return EncodedJSON(_page.dump_json({"items": items, "next_cursor": next_cursor}))
+def respond_page(page: Page[Any], schema: type[BaseModel]) -> JSONResponse:
+    """The one way to answer a list: ``{"items": [...], "next_cursor": ...}``, each item of
+    ``page`` (a Core row, an ORM object or an instance of ``schema``) in ``schema``. The
+    route's ``response_model`` (``PageOut[schema]``) documents it; returning a response spares
+    FastAPI validating every item again."""
+    items = [schema.model_validate(item) for item in page.items]
+    body = {"items": items, "next_cursor": page.next_cursor}
+    return EncodedJSON(_page.dump_json(body, by_alias=True))
 
 
 async def created(request: Request, session: AsyncSession, model: BaseModel) -> JSONResponse:

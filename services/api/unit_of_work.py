@@ -1,29 +1,28 @@
-"""One unit of work per request: its database session, its plain reads, its commit, its doorbell."""
+"""One unit of work per request: its database session, its commit, its doorbell.
+
+Every route reads and writes through ``unit_of_work(request).session()`` (the ``Session``
+dependency): the queries of ``shared/<context>/queries.py`` and ``shared.tenancy`` for reads,
+the commands for writes. A GET or HEAD gets a session from ``make_read_sessionmaker`` (on
+PostgreSQL each statement commits by itself, no BEGIN/COMMIT round trips), every other method
+one transaction; the HTTP method decides, nothing else."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.util import greenlet_spawn
 
 from services.api.problems import ERROR_RESPONSES
-from shared.db import begin_on_first_write, reading
 from shared.events import commit_and_ring, drop_wakeups
 
 log = logging.getLogger("tongxin.api")
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-# Requests whose transaction starts only if they write (an API key's last use, now and then).
-_READS = frozenset({"GET", "HEAD"})
+# Requests that read: their session runs outside a transaction on PostgreSQL.
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 # Where a request's unit of work lives in the ASGI scope.
 _UNIT_OF_WORK = "tongxin.unit_of_work"
@@ -41,35 +40,27 @@ class UnitOfWork:
 
     async def session(self) -> AsyncSession:
         if self._session is None:
-            self._session = self._request.app.state.sessionmaker()
-            if self._request.method in _READS:
-                begin_on_first_write(self._session)
+            state = self._request.app.state
+            if self._request.method in READ_METHODS:
+                self._session = state.read_sessionmaker()
+            else:
+                self._session = state.sessionmaker()
         return self._session
-
-    async def read(
-        self, query: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Plain reads: ``query(connection, ...)``, written against SQLAlchemy's synchronous
-        Core API, run in one greenlet. SQLAlchemy's asyncio layer switches greenlets for every
-        awaited call (connect, execute, close, …) and an ORM session builds its identity map
-        and unit of work; for a read of a row or a page that overhead, not PostgreSQL, was most
-        of the request. Inside an open session, the read joins its connection and transaction."""
-        if self._session is not None:
-            return await self._session.run_sync(
-                lambda session: query(session.connection(), *args, **kwargs)
-            )
-        engine = self._request.app.state.engine.sync_engine
-        return await greenlet_spawn(functools.partial(reading, engine, query, *args, **kwargs))
 
     async def run(self, endpoint: Callable[[Request], Awaitable[Response]]) -> Response:
         """Run ``endpoint`` and end its session: commit before the response is sent (so a
         failed commit is the response), then ring the worker's doorbell
         (``shared.events.commit_and_ring``: only after a successful commit, a failed ring left
-        to the worker's sweep)."""
+        to the worker's sweep). A read request that changed ORM objects fails loudly instead:
+        its session would commit each statement alone."""
         try:
             response = await endpoint(self._request)
             if self._session is None:
                 return response
+            if self._request.method in READ_METHODS and _changed(self._session):
+                raise RuntimeError(
+                    f"A {self._request.method} request changed rows; write in a POST."
+                )
             await commit_and_ring(self._session, self._request.app.state.waker)
         except BaseException:
             if self._session is not None:
@@ -80,6 +71,10 @@ class UnitOfWork:
             if self._session is not None:
                 await self._session.close()
         return response
+
+
+def _changed(session: AsyncSession) -> bool:
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def unit_of_work(request: Request) -> UnitOfWork:

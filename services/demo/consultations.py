@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.demo import people
 from services.demo.cast import YEAR, Cast, at, days_between, spread
+from shared import crud
 from shared.auth import Actor
 from shared.consultation import commands
 from shared.consultation import schemas as s
@@ -110,7 +111,7 @@ class Held:
 async def plan_campaign(session: AsyncSession, cast: Cast) -> uuid.UUID:
     """The campaign is planned first; its existence marks the demo year as loaded."""
     values = {"name": CAMPAIGN, "starts_on": CAMPAIGN_DAYS[0], "ends_on": CAMPAIGN_DAYS[1]}
-    return (await commands.create(session, cast.staff, Campaign, "campaign", values)).id
+    return (await crud.create_row(session, cast.staff, Campaign, values)).id
 
 
 async def load(session: AsyncSession, cast: Cast, campaign_id: uuid.UUID) -> Held:

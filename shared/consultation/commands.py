@@ -1,4 +1,5 @@
-"""Consultation context: the changes to platforms, plans, campaigns, sessions and attendance.
+"""Consultation context: the changes to plans, campaigns, sessions and attendance (platforms and
+campaigns are created with ``shared.crud``).
 
 Plain async functions; the boundary commits. Suggestions are in ``suggestion_commands``, reports
 and instructions in ``report_commands``.
@@ -8,12 +9,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit, clock, events
+from shared import audit, crud, events
 from shared.auth import Actor, Role
 from shared.consultation import schemas as s
 from shared.consultation.models import (
@@ -25,13 +26,11 @@ from shared.consultation.models import (
     Platform,
 )
 from shared.consultation.workflows import CONSULTATION
-from shared.db import Keyed, uuid7
+from shared.db import uuid7
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.org.models import Committee, Expert, Member, Region
 from shared.tenancy import ensure_reference, scoped
 from shared.workflow import transition
-
-M = TypeVar("M", bound=Keyed)
 
 # The article's platforms. The three new ones (2023) have no published yearly target.
 DEFAULT_PLATFORMS: tuple[tuple[str, str, int | None], ...] = (
@@ -47,41 +46,8 @@ DEFAULT_PLATFORMS: tuple[tuple[str, str, int | None], ...] = (
 async def create_default_platforms(session: AsyncSession, actor: Actor) -> None:
     """Every new organisation starts with the six platforms of the 115 architecture."""
     for name, level, target in DEFAULT_PLATFORMS:
-        await create(
-            session,
-            actor,
-            Platform,
-            "platform",
-            {"name": name, "level": level, "annual_target": target},
-        )
-
-
-async def create(
-    session: AsyncSession, actor: Actor, model: type[M], entity: str, values: dict[str, Any]
-) -> M:
-    """Create a plain row of this context (platform, plan, campaign) and audit it."""
-    obj = model(**values)
-    obj.id = uuid7()
-    obj.organisation_id = actor.organisation_id  # type: ignore[attr-defined]
-    session.add(obj)
-    await session.flush()
-    audit.record(
-        session, actor, entity_type=entity, entity_id=obj.id, action="created", changes=values
-    )
-    return obj
-
-
-async def update(
-    session: AsyncSession, actor: Actor, obj: Any, entity: str, values: dict[str, Any]
-) -> Any:
-    for field, value in values.items():
-        setattr(obj, field, value)
-    obj.updated_at = clock.now()
-    await session.flush()
-    audit.record(
-        session, actor, entity_type=entity, entity_id=obj.id, action="updated", changes=values
-    )
-    return obj
+        values = {"name": name, "level": level, "annual_target": target}
+        await crud.create_row(session, actor, Platform, values)
 
 
 async def _check_targets(session: AsyncSession, actor: Actor, targets: dict[Any, int]) -> None:
@@ -96,27 +62,23 @@ async def create_plan(session: AsyncSession, actor: Actor, body: s.PlanCreate) -
     )
     if taken is not None:
         raise Conflict(f"There is already a plan for {body.year}.")
-    values = body.model_dump(mode="json")
-    return await create(session, actor, Plan, "consultation_plan", values)
+    return await crud.create_row(session, actor, Plan, body.model_dump(mode="json"))
 
 
 async def update_plan(session: AsyncSession, actor: Actor, plan: Plan, body: s.PlanUpdate) -> Plan:
     if body.targets is not None:
         await _check_targets(session, actor, body.targets)
     values = body.model_dump(mode="json", exclude_unset=True)
-    updated: Plan = await update(session, actor, plan, "consultation_plan", values)
-    return updated
+    return await crud.update_row(session, actor, plan, values)
 
 
 async def update_campaign(
-    session: AsyncSession, actor: Actor, campaign: Campaign, body: s.CampaignUpdate
+    session: AsyncSession, actor: Actor, campaign: Campaign, values: dict[str, Any]
 ) -> Campaign:
-    values = body.model_dump(exclude_unset=True)
     starts_on = values.get("starts_on", campaign.starts_on)
     if values.get("ends_on", campaign.ends_on) < starts_on:
         raise Invalid("ends_on is before starts_on.", loc=["body", "ends_on"])
-    updated: Campaign = await update(session, actor, campaign, "campaign", values)
-    return updated
+    return await crud.update_row(session, actor, campaign, values)
 
 
 # --- consultations ---------------------------------------------------------------------------
@@ -186,8 +148,7 @@ async def update_consultation(
         for field in ("region_id", "campaign_id", "committee_id")
     }
     await _check_consultation_refs(session, actor, consultation.platform, merged)
-    updated: Consultation = await update(session, actor, consultation, "consultation", values)
-    return updated
+    return await crud.update_row(session, actor, consultation, values)
 
 
 async def move_consultation(

@@ -1,6 +1,6 @@
-"""Consultation context: every SELECT, tenant-scoped and keyset-paginated, with the row rules
+"""Consultation context: its SELECTs, tenant-scoped and keyset-paginated, with the row rules
 (a department sees only what was forwarded or assigned to it; a member or expert only their own
-suggestions)."""
+suggestions). Platforms, plans and campaigns are plain rows: ``shared.tenancy`` reads them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,31 +29,9 @@ from shared.consultation.models import (
     Suggestion,
     suggestion_departments,
 )
-from shared.db import Base
-from shared.errors import NotFound
 from shared.org.models import Organisation, User
 from shared.pagination import Page, paginate
-from shared.tenancy import get_scoped, page_scoped, scoped
-
-M = TypeVar("M", bound=Base)
-
-
-async def get(session: AsyncSession, actor: Actor, model: type[M], object_id: uuid.UUID) -> M:
-    label = str(model.__tablename__).removesuffix("s").replace("_", " ")
-    return await get_scoped(session, model, actor, object_id, label=label)
-
-
-async def page(
-    session: AsyncSession,
-    actor: Actor,
-    model: type[M],
-    *,
-    limit: int,
-    cursor: str | None,
-    filters: dict[str, Any] | None = None,
-) -> Page[M]:
-    """A page of a plain table of this context, with equality filters."""
-    return await page_scoped(session, model, actor, limit=limit, cursor=cursor, filters=filters)
+from shared.tenancy import filtered, one, scoped
 
 
 async def timezone(session: AsyncSession, actor: Actor) -> str:
@@ -91,14 +69,10 @@ async def get_consultation(
 ) -> Consultation:
     stmt = (
         scoped(Consultation, actor)
-        .where(Consultation.id == consultation_id)
         .options(_consultations())
         .execution_options(populate_existing=True)
     )
-    found = await session.scalar(stmt)
-    if found is None:
-        raise NotFound(f"No consultation with id {consultation_id}.")
-    return found
+    return await one(session, stmt, Consultation, consultation_id)
 
 
 async def consultation_page(
@@ -115,11 +89,8 @@ async def consultation_page(
     search fits); PostgreSQL answers it from trigram indexes when ``q`` has three characters or
     more, and from the keyset walk otherwise.
     """
-    stmt = scoped(Consultation, actor).options(_consultations())
-    for column in ("state", "platform_id", "campaign_id"):
-        value = getattr(filters, column)
-        if value is not None:
-            stmt = stmt.where(getattr(Consultation, column) == value)
+    equal = {c: getattr(filters, c) for c in ("state", "platform_id", "campaign_id")}
+    stmt = filtered(scoped(Consultation, actor).options(_consultations()), Consultation, equal)
     if filters.level is not None:
         stmt = stmt.where(
             Consultation.platform_id.in_(
@@ -208,15 +179,8 @@ def _forwarded_to(department_id: uuid.UUID | None) -> Any:
 async def get_suggestion(
     session: AsyncSession, actor: Actor, suggestion_id: uuid.UUID
 ) -> Suggestion:
-    stmt = (
-        _visible_suggestions(actor)
-        .where(Suggestion.id == suggestion_id)
-        .execution_options(populate_existing=True)
-    )
-    found = await session.scalar(stmt)
-    if found is None:
-        raise NotFound(f"No suggestion with id {suggestion_id}.")
-    return found
+    stmt = _visible_suggestions(actor).execution_options(populate_existing=True)
+    return await one(session, stmt, Suggestion, suggestion_id)
 
 
 async def suggestion_page(
@@ -294,14 +258,10 @@ async def unfinished_suggestions(session: AsyncSession, consultation_id: uuid.UU
 async def get_report(session: AsyncSession, actor: Actor, report_id: uuid.UUID) -> Report:
     stmt = (
         scoped(Report, actor)
-        .where(Report.id == report_id)
         .options(selectinload(Report.consultations))
         .execution_options(populate_existing=True)
     )
-    found = await session.scalar(stmt)
-    if found is None:
-        raise NotFound(f"No report with id {report_id}.")
-    return found
+    return await one(session, stmt, Report, report_id)
 
 
 async def report_page(
@@ -336,15 +296,8 @@ def _visible_tasks(actor: Actor) -> Select[tuple[InstructionTask]]:
 
 
 async def get_task(session: AsyncSession, actor: Actor, task_id: uuid.UUID) -> InstructionTask:
-    stmt = (
-        _visible_tasks(actor)
-        .where(InstructionTask.id == task_id)
-        .execution_options(populate_existing=True)
-    )
-    found = await session.scalar(stmt)
-    if found is None:
-        raise NotFound(f"No instruction task with id {task_id}.")
-    return found
+    stmt = _visible_tasks(actor).execution_options(populate_existing=True)
+    return await one(session, stmt, InstructionTask, task_id)
 
 
 async def task_page(
@@ -355,10 +308,7 @@ async def task_page(
     limit: int,
     cursor: str | None,
 ) -> Page[InstructionTask]:
-    stmt = _visible_tasks(actor)
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(InstructionTask, column) == value)
+    stmt = filtered(_visible_tasks(actor), InstructionTask, filters)
     return await paginate(session, stmt, InstructionTask.id, limit=limit, cursor=cursor)
 
 

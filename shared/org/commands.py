@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit, clock, crud
@@ -80,72 +81,49 @@ async def _committees(session: AsyncSession, actor: Actor, ids: list[uuid.UUID])
     return found
 
 
-def _audited(values: dict[str, Any], committee_ids: list[uuid.UUID] | None) -> dict[str, Any]:
-    """The changes as the audit log keeps them: memberships of committees included."""
-    if committee_ids is None:
-        return values
-    return {**values, "committee_ids": sorted(set(committee_ids))}
-
-
 async def create(session: AsyncSession, actor: Actor, model: type[M], values: dict[str, Any]) -> M:
     """Create a reference-data row (sector, committee, department, region, member, expert)."""
-    values = dict(values)
-    await crud.check_references(session, actor, values, _REFERENCES)
-    committee_ids = values.pop("committee_ids", None)
-    obj = model()
-    obj.id = uuid7()
-    obj.organisation_id = actor.organisation_id  # type: ignore[attr-defined]
-    for field, value in values.items():
-        setattr(obj, field, value)
-    if committee_ids is not None:
-        obj.committees = await _committees(session, actor, committee_ids)  # type: ignore[attr-defined]
-    if isinstance(obj, Region):
-        await _check_region_parent(session, actor, obj)
-    session.add(obj)
-    audit.record(
-        session,
-        actor,
-        entity_type=crud.entity_name(model),
-        entity_id=obj.id,
-        action="created",
-        changes=_audited(values, committee_ids),
+    columns, links, audited = await _split(session, actor, values)
+    if model is Region:
+        await _check_region_parent(session, actor, columns.get("level"), columns.get("parent_id"))
+    return await crud.create_row(
+        session, actor, model, columns, _REFERENCES, links=links, audited=audited
     )
-    await session.flush()  # the row and its audit entry in one flush; a duplicate fails here
-    return obj
 
 
 async def update(session: AsyncSession, actor: Actor, obj: Any, values: dict[str, Any]) -> Any:
-    values = dict(values)
-    await crud.check_references(session, actor, values, _REFERENCES)
-    committee_ids = values.pop("committee_ids", None)
-    for field, value in values.items():
-        setattr(obj, field, value)
-    if committee_ids is not None:
-        obj.committees = await _committees(session, actor, committee_ids)
+    columns, links, audited = await _split(session, actor, values)
     if isinstance(obj, Region):
-        await _check_region_parent(session, actor, obj)
-    obj.updated_at = clock.now()
-    audit.record(
-        session,
-        actor,
-        entity_type=crud.entity_name(type(obj)),
-        entity_id=obj.id,
-        action="updated",
-        changes=_audited(values, committee_ids),
+        level, parent_id = columns.get("level", obj.level), columns.get("parent_id", obj.parent_id)
+        await _check_region_parent(session, actor, level, parent_id)
+    return await crud.update_row(
+        session, actor, obj, columns, _REFERENCES, links=links, audited=audited
     )
-    await session.flush()  # one flush for the row and its audit entry
-    return obj
 
 
-async def _check_region_parent(session: AsyncSession, actor: Actor, region: Region) -> None:
+async def _split(
+    session: AsyncSession, actor: Actor, values: dict[str, Any]
+) -> tuple[dict[str, Any], crud.Links, dict[str, Any]]:
+    """The columns, the member's committees (``committee_ids``) and what the audit log keeps."""
+    columns = dict(values)
+    committee_ids = columns.pop("committee_ids", None)
+    if committee_ids is None:
+        return columns, {}, columns
+    links = {"committees": await _committees(session, actor, committee_ids)}
+    return columns, links, {**columns, "committee_ids": sorted(set(committee_ids))}
+
+
+async def _check_region_parent(
+    session: AsyncSession, actor: Actor, level: str | None, parent_id: uuid.UUID | None
+) -> None:
     """Villages hang off towns; towns hang off nothing."""
-    if region.level == "town":
-        if region.parent_id is not None:
+    if level == "town":
+        if parent_id is not None:
             raise Invalid("A town has no parent region.", loc=["body", "parent_id"])
         return
-    if region.parent_id is None:
+    if parent_id is None:
         raise Invalid("A village needs its town as parent_id.", loc=["body", "parent_id"])
-    parent = await session.get(Region, region.parent_id)
+    parent = await session.scalar(scoped(Region, actor).where(Region.id == parent_id))
     if parent is None or parent.level != "town":
         raise Invalid("parent_id must be a town.", loc=["body", "parent_id"])
 
@@ -225,6 +203,28 @@ async def create_api_key(
         changes={"name": name, "scopes": api_key.scopes},
     )
     return api_key, key
+
+
+# How often an API key's last use is written: reads should not all write.
+USE_NOTED_EVERY = timedelta(hours=1)
+
+
+async def note_api_key_use(session: AsyncSession, api_key: ApiKey) -> None:
+    """Record when a key was last used, at most hourly so that reads stay reads. One UPDATE
+    that is right on its own, because a GET's session commits each statement by itself; it
+    leaves the key's version alone (nobody edits a last use), and its condition makes requests
+    racing with the same key harmless."""
+    now = clock.now()
+    since = now - USE_NOTED_EVERY
+    if api_key.last_used_at is not None and api_key.last_used_at > since:
+        return
+    await session.execute(
+        sql_update(ApiKey)
+        .where(ApiKey.id == api_key.id)
+        .where(or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= since))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def revoke_api_key(session: AsyncSession, actor: Actor, api_key: ApiKey) -> None:

@@ -1,63 +1,27 @@
-"""Organisation context: every SELECT, tenant-scoped and keyset-paginated."""
+"""Organisation context: its SELECTs, tenant-scoped (the plain rows of reference tables, users
+and API keys are read by ``shared.tenancy.row`` / ``page_rows``)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from shared.auth import Actor
-from shared.db import Base
 from shared.errors import NotFound
 from shared.org.models import ApiKey, Member, Organisation, User
-from shared.pagination import Page
-from shared.tenancy import get_scoped, page_scoped
+from shared.tenancy import get_scoped
 
-M = TypeVar("M", bound=Base)
-
-
-# Built once, so that statements using them are built once too (see shared.tenancy).
+# Built once, so that the statement using them is built once too (see shared.tenancy).
 _MEMBER_OPTIONS = (selectinload(Member.committees),)
 
 
-def options_for(model: type[Base]) -> tuple[Any, ...]:
-    """The relationships a reference table's output needs loaded (members: committees)."""
-    return _MEMBER_OPTIONS if model is Member else ()
-
-
-async def get(session: AsyncSession, actor: Actor, model: type[M], object_id: uuid.UUID) -> M:
-    return await get_scoped(
-        session,
-        model,
-        actor,
-        object_id,
-        options=options_for(model),
-        label=str(model.__tablename__).removesuffix("s").replace("_", " "),
-    )
-
-
-async def page(
-    session: AsyncSession,
-    actor: Actor,
-    model: type[M],
-    *,
-    limit: int,
-    cursor: str | None,
-    filters: dict[str, Any] | None = None,
-) -> Page[M]:
-    """A page of a reference table; ``filters`` are equality filters on indexed columns."""
-    return await page_scoped(
-        session,
-        model,
-        actor,
-        limit=limit,
-        cursor=cursor,
-        filters=filters,
-        options=options_for(model),
-    )
+async def member(session: AsyncSession, actor: Actor, member_id: uuid.UUID) -> Member:
+    """A member with their committees (the output lists ``committee_ids``). Other reference
+    tables are read by ``shared.tenancy``'s generic row and page (``crud_routes``)."""
+    return await get_scoped(session, Member, actor, member_id, options=_MEMBER_OPTIONS)
 
 
 async def organisation(session: AsyncSession, actor: Actor) -> Organisation:

@@ -25,7 +25,7 @@ from shared.studio.models import (
     StudioMembership,
     StudioRating,
 )
-from shared.tenancy import get_scoped, scoped
+from shared.tenancy import filtered, get_scoped, one, page_scoped, scoped
 
 # The public search answers at most this many studios, nearest first.
 NEARBY_MAX = 50
@@ -48,17 +48,13 @@ async def today(session: AsyncSession, organisation_id: uuid.UUID) -> date:
 
 
 async def get_studio(session: AsyncSession, actor: Actor, studio_id: uuid.UUID) -> Studio:
-    return await get_scoped(session, Studio, actor, studio_id, label="studio")
+    return await get_scoped(session, Studio, actor, studio_id)
 
 
 async def studio_page(
     session: AsyncSession, actor: Actor, filters: dict[str, Any], *, limit: int, cursor: str | None
 ) -> Page[Studio]:
-    stmt = scoped(Studio, actor)
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Studio, column) == value)
-    return await paginate(session, stmt, Studio.id, limit=limit, cursor=cursor)
+    return await page_scoped(session, Studio, actor, filters=filters, limit=limit, cursor=cursor)
 
 
 async def current_ratings(
@@ -117,7 +113,7 @@ async def _villages(
 ) -> list[Region]:
     stmt = scoped(Region, actor).where(Region.level == "village")
     if region_id is not None:
-        region = await get_scoped(session, Region, actor, region_id, label="region")
+        region = await get_scoped(session, Region, actor, region_id)
         if region.level == "town":
             stmt = stmt.where(Region.parent_id == region.id)
         else:
@@ -209,19 +205,15 @@ def stationed(on: date) -> ColumnElement[bool]:
 async def member_page(
     session: AsyncSession,
     actor: Actor,
-    model: type[Any],
     *,
+    filters: dict[str, Any],
     limit: int,
     cursor: str | None,
-    filters: dict[str, Any] | None = None,
-) -> Page[Any]:
+) -> Page[Member]:
     """``GET /members`` with the studio filter ``stationed`` beside the equality filters."""
-    filters = dict(filters or {})
+    filters = dict(filters)
     wanted = filters.pop("stationed", None)
-    stmt = scoped(Member, actor).options(selectinload(Member.committees))
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Member, column) == value)
+    stmt = filtered(scoped(Member, actor).options(selectinload(Member.committees)), Member, filters)
     if wanted is not None:
         clause = stationed(await today(session, actor.organisation_id))
         stmt = stmt.where(clause if wanted else ~clause)
@@ -232,7 +224,7 @@ async def member_page(
 
 
 async def get_rating(session: AsyncSession, actor: Actor, rating_id: uuid.UUID) -> StudioRating:
-    return await get_scoped(session, StudioRating, actor, rating_id, label="studio rating")
+    return await get_scoped(session, StudioRating, actor, rating_id)
 
 
 async def rating_page(
@@ -257,6 +249,10 @@ async def open_rating_of_year(session: AsyncSession, studio: Studio, year: int) 
 # --- service activities ----------------------------------------------------------------------
 
 
+# Built once, so that the statement using them is built once too (see shared.tenancy).
+_ACTIVITY_OPTIONS = (selectinload(ServiceActivity.members),)
+
+
 async def get_activity(
     session: AsyncSession, actor: Actor, activity_id: uuid.UUID
 ) -> ServiceActivity:
@@ -265,8 +261,7 @@ async def get_activity(
         ServiceActivity,
         actor,
         activity_id,
-        options=(selectinload(ServiceActivity.members),),
-        label="service activity",
+        options=_ACTIVITY_OPTIONS,
     )
 
 
@@ -276,9 +271,7 @@ async def activity_page(
     filters = dict(filters)
     held_from, held_to = filters.pop("held_from", None), filters.pop("held_to", None)
     stmt = scoped(ServiceActivity, actor).options(selectinload(ServiceActivity.members))
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(ServiceActivity, column) == value)
+    stmt = filtered(stmt, ServiceActivity, filters)
     if held_from is not None:
         stmt = stmt.where(ServiceActivity.held_on >= held_from)
     if held_to is not None:
@@ -343,12 +336,7 @@ def _own_contacts(actor: Actor) -> Any:
 
 async def get_contact(session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> ContactRequest:
     """A member sees only requests left on their own card: another's is not found."""
-    found: ContactRequest | None = await session.scalar(
-        _own_contacts(actor).where(ContactRequest.id == contact_id)
-    )
-    if found is None:
-        raise NotFound(f"No contact request with id {contact_id}.")
-    return found
+    return await one(session, _own_contacts(actor), ContactRequest, contact_id)
 
 
 async def contact_page(
@@ -359,8 +347,5 @@ async def contact_page(
     limit: int,
     cursor: str | None,
 ) -> Page[ContactRequest]:
-    stmt = _own_contacts(actor)
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(ContactRequest, column) == value)
+    stmt = filtered(_own_contacts(actor), ContactRequest, filters)
     return await paginate(session, stmt, ContactRequest.id, limit=limit, cursor=cursor)

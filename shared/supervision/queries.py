@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from shared.auth import Actor, Role
-from shared.errors import NotFound
 from shared.pagination import Page, paginate
 from shared.supervision.models import (
     SupervisionCase,
@@ -20,7 +19,7 @@ from shared.supervision.models import (
     case_departments,
     topic_departments,
 )
-from shared.tenancy import scoped
+from shared.tenancy import one, scoped
 
 
 def _own_department(actor: Actor) -> uuid.UUID | None:
@@ -62,17 +61,11 @@ def _topics(actor: Actor) -> Select[tuple[SupervisionTopic]]:
 
 async def get_case(session: AsyncSession, actor: Actor, case_id: uuid.UUID) -> SupervisionCase:
     """One case the actor may see: another department's or organisation's case is not found."""
-    case = await session.scalar(_cases(actor).where(SupervisionCase.id == case_id))
-    if case is None:
-        raise NotFound(f"No supervision case with id {case_id}.")
-    return case
+    return await one(session, _cases(actor), SupervisionCase, case_id)
 
 
 async def get_topic(session: AsyncSession, actor: Actor, topic_id: uuid.UUID) -> SupervisionTopic:
-    topic = await session.scalar(_topics(actor).where(SupervisionTopic.id == topic_id))
-    if topic is None:
-        raise NotFound(f"No supervision topic with id {topic_id}.")
-    return topic
+    return await one(session, _topics(actor), SupervisionTopic, topic_id)
 
 
 async def page_cases(

@@ -15,7 +15,7 @@ from shared.auth import Actor, Role
 from shared.errors import Invalid, NotFound
 from shared.events import Event
 from shared.pagination import Page, paginate
-from shared.tenancy import scoped
+from shared.tenancy import one, scoped
 from shared.webhook import catalog
 from shared.webhook.feed import envelope
 from shared.webhook.models import FeedEntry, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -31,12 +31,7 @@ def visible_subscriptions(actor: Actor) -> Select[tuple[WebhookSubscription]]:
 async def get_subscription(
     session: AsyncSession, actor: Actor, subscription_id: uuid.UUID
 ) -> WebhookSubscription:
-    found = await session.scalar(
-        visible_subscriptions(actor).where(WebhookSubscription.id == subscription_id)
-    )
-    if found is None:
-        raise NotFound(f"No webhook subscription with id {subscription_id}.")
-    return found
+    return await one(session, visible_subscriptions(actor), WebhookSubscription, subscription_id)
 
 
 async def page_subscriptions(
@@ -107,7 +102,7 @@ def _decode_position(cursor: str) -> int:
 
 async def feed_page(
     session: AsyncSession, actor: Actor, *, cursor: str | None, type: str | None, limit: int
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> Page[dict[str, Any]]:
     """Envelopes after ``cursor`` in feed order (oldest first) and the cursor to resume from.
 
     Only relayed events have a position, so the feed trails the outbox by the relay's delay;
@@ -131,4 +126,4 @@ async def feed_page(
     rows = (await session.execute(stmt.order_by(FeedEntry.position).limit(limit))).all()
     last = rows[-1][0] if rows else after
     next_cursor = _encode_position(last) if last else None
-    return [envelope(event) for _, event in rows], next_cursor
+    return Page(items=[envelope(event) for _, event in rows], next_cursor=next_cursor)

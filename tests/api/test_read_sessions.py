@@ -1,90 +1,128 @@
-"""Read requests' sessions (shared.db.begin_on_first_write, shared.db.reading): plain SELECTs run
-without BEGIN, and the first write opens a real transaction, so a GET that writes is still all or
-nothing."""
+"""How a request's session runs (``services.api.unit_of_work``, ``shared.db``): the HTTP method
+alone decides. A GET's session on PostgreSQL commits each statement by itself (no BEGIN/COMMIT
+round trips); every other request, and every request on SQLite, is one transaction. The one
+write a GET makes, an API key's last use, is a single statement right on its own."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import greenlet_spawn
+from datetime import timedelta
+from typing import Any
 
-from shared.db import BEGIN_ON_WRITE, begin_on_first_write, make_sessionmaker, reading, uuid7
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from services.api.unit_of_work import UnitOfWork
+from shared import clock
+from shared.db import make_read_sessionmaker, uuid7
 from shared.org.models import Sector
 from tests.conftest import World
 
 pytestmark = pytest.mark.asyncio
 
 
-async def _count(engine: AsyncEngine, world: World, names: list[str]) -> int:
-    async with make_sessionmaker(engine)() as session:
-        found = await session.scalar(
-            select(func.count())
-            .select_from(Sector)
-            .where(Sector.organisation_id == world.organisation_id, Sector.name.in_(names))
-        )
-        return int(found or 0)
+def _request(app: FastAPI, method: str) -> Request:
+    return Request({"type": "http", "method": method, "app": app, "headers": []})
 
 
-async def test_writes_after_reads_are_one_transaction(engine: AsyncEngine, world: World) -> None:
-    async with make_sessionmaker(engine)() as session:
-        begin_on_first_write(session)
+async def _statements_share_a_transaction(session: AsyncSession, world: World) -> bool:
+    """Whether two statements of ``session`` run in one database transaction."""
+    if session.bind.dialect.name == "postgresql":
+        first = await session.scalar(text("SELECT txid_current()"))
+        second = await session.scalar(text("SELECT txid_current()"))
+        return bool(first == second)
+    # SQLite: a row written and then rolled back is gone only inside a transaction.
+    sector = Sector(id=uuid7(), organisation_id=world.organisation_id, name="探针")
+    session.add(sector)
+    await session.flush()
+    await session.rollback()
+    found = await session.scalar(select(func.count()).where(Sector.id == sector.id))
+    return found == 0
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PATCH", "DELETE"])
+async def test_the_method_decides_the_session(app: FastAPI, world: World, method: str) -> None:
+    work = UnitOfWork(_request(app, method))
+    session = await work.session()
+    try:
+        one_transaction = await _statements_share_a_transaction(session, world)
+    finally:
+        await session.close()
+    reads_alone = method in ("GET", "HEAD") and session.bind.dialect.name == "postgresql"
+    assert one_transaction is not reads_alone
+
+
+async def test_a_get_that_changes_objects_fails_loudly(app: FastAPI, world: World) -> None:
+    """Its flush would commit statement by statement on PostgreSQL: not all or nothing."""
+    work = UnitOfWork(_request(app, "GET"))
+
+    async def endpoint(request: Request) -> Response:
+        session = await work.session()
+        session.add(Sector(id=uuid7(), organisation_id=world.organisation_id, name="读中写"))
+        return Response()
+
+    with pytest.raises(RuntimeError, match="GET request changed rows"):
+        await work.run(endpoint)
+    async with make_read_sessionmaker(app.state.engine)() as session:
+        found = await session.scalar(select(func.count()).where(Sector.name == "读中写"))
+    assert found == 0
+
+
+async def test_read_sessions_hand_back_transactional_connections(engine: AsyncEngine) -> None:
+    """A read session's connection goes back to the pool as it came: whoever takes the same
+    pooled connection next gets a transaction."""
+    async with make_read_sessionmaker(engine)() as session:
         await session.execute(select(Sector.id).limit(1))
-        for name in ("读后写一", "读后写二"):
-            session.add(Sector(id=uuid7(), organisation_id=world.organisation_id, name=name))
-            await session.flush()
-        await session.rollback()
-    assert await _count(engine, world, ["读后写一", "读后写二"]) == 0
-
-
-async def test_writes_are_kept_when_committed(engine: AsyncEngine, world: World) -> None:
-    async with make_sessionmaker(engine)() as session:
-        begin_on_first_write(session)
-        await session.execute(select(Sector.id).limit(1))
-        session.add(Sector(id=uuid7(), organisation_id=world.organisation_id, name="读后写三"))
-        await session.commit()
-    assert await _count(engine, world, ["读后写三"]) == 1
-
-
-async def test_connections_go_back_to_the_pool_transactional(engine: AsyncEngine) -> None:
-    """A read session that never wrote leaves no autocommit behind for the next user."""
-    async with make_sessionmaker(engine)() as session:
-        begin_on_first_write(session)
-        await session.execute(select(Sector.id).limit(1))
-        driver = (await (await session.connection()).get_raw_connection()).dbapi_connection
+        connection = await (await session.connection()).get_raw_connection()
+        driver = connection.dbapi_connection
         if engine.dialect.name == "postgresql":
-            assert driver is not None and driver.autocommit
-        await session.commit()
+            assert getattr(driver, "autocommit", False)
     assert not getattr(driver, "autocommit", False)
 
 
-def _sector_names(connection: Connection, world: World) -> list[str]:
-    rows = connection.execute(
-        select(Sector.name).where(Sector.organisation_id == world.organisation_id)
+async def _key(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
+    created = await client.post(
+        "/api/v1/api-keys", json={"name": "读", "scopes": ["read"]}, headers=world.auth("admin")
     )
-    return list(rows.scalars())
+    assert created.status_code == 201, created.text
+    body: dict[str, Any] = created.json()
+    return body
 
 
-def _writes(connection: Connection, world: World) -> bool:
-    connection.execute(
-        insert(Sector).values(
-            id=uuid7(), organisation_id=world.organisation_id, name="读中写", version=1
-        )
-    )
-    return bool(connection.info.get(BEGIN_ON_WRITE) is None and connection.in_transaction())
+async def _fetch(client: httpx.AsyncClient, world: World, key_id: str) -> dict[str, Any]:
+    found = await client.get(f"/api/v1/api-keys/{key_id}", headers=world.auth("admin"))
+    body: dict[str, Any] = found.json()
+    return body
 
 
-async def test_plain_reads_run_in_one_greenlet_and_keep_nothing_they_wrote(
-    engine: AsyncEngine, world: World
+async def test_a_get_notes_an_api_keys_use_hourly(client: httpx.AsyncClient, world: World) -> None:
+    created = await _key(client, world)
+    key = {"Authorization": f"Bearer {created['key']}"}
+    assert (await client.get("/api/v1/sectors", headers=key)).status_code == 200
+    first = await _fetch(client, world, created["id"])
+    assert first["last_used_at"] is not None
+    # The use is not an edit: the key's version (its ETag) stays.
+    assert first["version"] == created["version"]
+    clock.advance(timedelta(minutes=30))
+    await client.get("/api/v1/sectors", headers=key)
+    assert (await _fetch(client, world, created["id"]))["last_used_at"] == first["last_used_at"]
+    clock.advance(timedelta(minutes=31))
+    await client.get("/api/v1/sectors", headers=key)
+    assert (await _fetch(client, world, created["id"]))["last_used_at"] > first["last_used_at"]
+
+
+async def test_requests_racing_with_one_key_all_answer(
+    client: httpx.AsyncClient, world: World
 ) -> None:
-    """``shared.db.reading`` (``UnitOfWork.read``): reads answer; a stray write is rolled back,
-    and the connection goes back to the pool transactional."""
-    names = await greenlet_spawn(reading, engine.sync_engine, _sector_names, world)
-    assert isinstance(names, list)
-    # The write opened a real transaction (on PostgreSQL: left the read-only autocommit) …
-    assert await greenlet_spawn(reading, engine.sync_engine, _writes, world)
-    # … which closing the connection rolled back.
-    assert await _count(engine, world, ["读中写"]) == 0
-    async with engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).dbapi_connection
-        assert not getattr(driver, "autocommit", False)
+    """Noting the use is one conditional UPDATE, not a versioned write: concurrent requests
+    with the same key never fail on each other's touch."""
+    import asyncio
+
+    created = await _key(client, world)
+    key = {"Authorization": f"Bearer {created['key']}"}
+    answers = await asyncio.gather(*(client.get("/api/v1/sectors", headers=key) for _ in range(8)))
+    assert [a.status_code for a in answers] == [200] * 8

@@ -6,14 +6,14 @@ client address); a member reads and answers the requests on their own card, the 
 """
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Session, require, respond
+from services.api.deps import Session, require, respond, respond_page
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
@@ -78,13 +78,12 @@ async def list_contact_requests(
     where: Annotated[ContactFilters, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """A member sees the requests on their own card; the office sees all."""
     page = await queries.contact_page(
         session, actor, where.model_dump(), limit=limit, cursor=cursor
     )
-    items = [s.ContactOut.model_validate(c) for c in page.items]
-    return {"items": items, "next_cursor": page.next_cursor}
+    return respond_page(page, s.ContactOut)
 
 
 @router.get("/contact-requests/{contact_id}", response_model=s.ContactOut, tags=["member cards"])

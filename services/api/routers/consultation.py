@@ -11,6 +11,7 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from services.api.crud import Filters, crud_routes
 from services.api.deps import (
     Idempotent,
     Session,
@@ -19,10 +20,12 @@ from services.api.deps import (
     created,
     require,
     respond,
+    respond_page,
 )
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
+from shared import tenancy
 from shared.auth import OFFICE_READERS, USER_ROLES, Actor, Role
 from shared.consultation import calendar, commands, queries
 from shared.consultation import schemas as s
@@ -40,66 +43,39 @@ Attender = Annotated[Actor, Depends(require(Role.staff, Role.member, Role.expert
 Person = Annotated[Actor, Depends(require(*USER_ROLES))]
 
 
-def _page(page: Any, schema: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "items": [schema.model_validate(o) for o in page.items],
-        "next_cursor": page.next_cursor,
-    }
+# --- platforms, plans and campaigns ----------------------------------------------------------
 
 
-# --- platforms -------------------------------------------------------------------------------
+class PlatformFilters(Filters):
+    level: Literal["district", "town", "village"] | None = None
 
 
-@router.get("/platforms", response_model=PageOut[s.PlatformOut], tags=["platforms"])
-async def list_platforms(
-    session: Session,
-    actor: Reader,
-    level: Literal["district", "town", "village"] | None = None,
-    limit: Limit = 20,
-    cursor: Cursor = None,
-) -> dict[str, Any]:
-    page = await queries.page(
-        session, actor, Platform, limit=limit, cursor=cursor, filters={"level": level}
-    )
-    return _page(page, s.PlatformOut)
-
-
-@router.post(
+crud_routes(
+    router,
     "/platforms",
-    status_code=201,
-    response_model=s.PlatformOut,
-    tags=["platforms"],
-    dependencies=[Idempotent],
+    Platform,
+    create_schema=s.PlatformCreate,
+    update_schema=s.PlatformUpdate,
+    out_schema=s.PlatformOut,
+    reader=require(*EVERYONE, scope="read"),
+    writer=require(Role.admin, Role.staff),
+    tag="platforms",
+    filters=PlatformFilters,
+    deletable=False,
 )
-async def create_platform(
-    request: Request, session: Session, actor: Manager, body: s.PlatformCreate
-) -> JSONResponse:
-    platform = await commands.create(session, actor, Platform, "platform", body.model_dump())
-    return await created(request, session, s.PlatformOut.model_validate(platform))
-
-
-@router.get("/platforms/{platform_id}", response_model=s.PlatformOut, tags=["platforms"])
-async def get_platform(session: Session, actor: Reader, platform_id: uuid.UUID) -> JSONResponse:
-    platform = await queries.get(session, actor, Platform, platform_id)
-    return respond(s.PlatformOut.model_validate(platform))
-
-
-@router.patch("/platforms/{platform_id}", response_model=s.PlatformOut, tags=["platforms"])
-async def update_platform(
-    request: Request,
-    session: Session,
-    actor: Manager,
-    platform_id: uuid.UUID,
-    body: s.PlatformUpdate,
-) -> JSONResponse:
-    platform = await queries.get(session, actor, Platform, platform_id)
-    check_if_match(request, platform.version)
-    values = body.model_dump(exclude_unset=True)
-    platform = await commands.update(session, actor, platform, "platform", values)
-    return respond(s.PlatformOut.model_validate(platform))
-
-
-# --- plans and campaigns ---------------------------------------------------------------------
+crud_routes(
+    router,
+    "/campaigns",
+    Campaign,
+    create_schema=s.CampaignCreate,
+    update_schema=s.CampaignUpdate,
+    out_schema=s.CampaignOut,
+    reader=require(*EVERYONE, scope="read"),
+    writer=require(Role.admin, Role.staff),
+    tag="campaigns",
+    update=commands.update_campaign,
+    deletable=False,
+)
 
 
 @router.get("/plans", response_model=PageOut[s.PlanOut], tags=["plans"])
@@ -109,11 +85,11 @@ async def list_plans(
     year: Annotated[int, Query(ge=1949, le=2100)] | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
-    page = await queries.page(
-        session, actor, Plan, limit=limit, cursor=cursor, filters={"year": year}
+) -> JSONResponse:
+    page = await tenancy.page_rows(
+        session, Plan, actor, limit=limit, cursor=cursor, filters={"year": year}
     )
-    return _page(page, s.PlanOut)
+    return respond_page(page, s.PlanOut)
 
 
 @router.post(
@@ -128,59 +104,17 @@ async def create_plan(
 
 @router.get("/plans/{plan_id}", response_model=s.PlanOut, tags=["plans"])
 async def get_plan(session: Session, actor: OfficeReader, plan_id: uuid.UUID) -> JSONResponse:
-    return respond(s.PlanOut.model_validate(await queries.get(session, actor, Plan, plan_id)))
+    return respond(s.PlanOut.model_validate(await tenancy.row(session, Plan, actor, plan_id)))
 
 
 @router.patch("/plans/{plan_id}", response_model=s.PlanOut, tags=["plans"])
 async def update_plan(
     request: Request, session: Session, actor: Manager, plan_id: uuid.UUID, body: s.PlanUpdate
 ) -> JSONResponse:
-    plan = await queries.get(session, actor, Plan, plan_id)
+    plan = await tenancy.get_scoped(session, Plan, actor, plan_id)
     check_if_match(request, plan.version)
     plan = await commands.update_plan(session, actor, plan, body)
     return respond(s.PlanOut.model_validate(plan))
-
-
-@router.get("/campaigns", response_model=PageOut[s.CampaignOut], tags=["campaigns"])
-async def list_campaigns(
-    session: Session, actor: Reader, limit: Limit = 20, cursor: Cursor = None
-) -> dict[str, Any]:
-    page = await queries.page(session, actor, Campaign, limit=limit, cursor=cursor)
-    return _page(page, s.CampaignOut)
-
-
-@router.post(
-    "/campaigns",
-    status_code=201,
-    response_model=s.CampaignOut,
-    tags=["campaigns"],
-    dependencies=[Idempotent],
-)
-async def create_campaign(
-    request: Request, session: Session, actor: Manager, body: s.CampaignCreate
-) -> JSONResponse:
-    campaign = await commands.create(session, actor, Campaign, "campaign", body.model_dump())
-    return await created(request, session, s.CampaignOut.model_validate(campaign))
-
-
-@router.get("/campaigns/{campaign_id}", response_model=s.CampaignOut, tags=["campaigns"])
-async def get_campaign(session: Session, actor: Reader, campaign_id: uuid.UUID) -> JSONResponse:
-    campaign = await queries.get(session, actor, Campaign, campaign_id)
-    return respond(s.CampaignOut.model_validate(campaign))
-
-
-@router.patch("/campaigns/{campaign_id}", response_model=s.CampaignOut, tags=["campaigns"])
-async def update_campaign(
-    request: Request,
-    session: Session,
-    actor: Manager,
-    campaign_id: uuid.UUID,
-    body: s.CampaignUpdate,
-) -> JSONResponse:
-    campaign = await queries.get(session, actor, Campaign, campaign_id)
-    check_if_match(request, campaign.version)
-    campaign = await commands.update_campaign(session, actor, campaign, body)
-    return respond(s.CampaignOut.model_validate(campaign))
 
 
 # --- the calendar ----------------------------------------------------------------------------
@@ -257,10 +191,10 @@ async def list_consultations(
     where: Annotated[ConsultationFilters, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     filters = queries.ConsultationFilters(**where.model_dump())
     page = await queries.consultation_page(session, actor, filters, limit=limit, cursor=cursor)
-    return _page(page, s.ConsultationOut)
+    return respond_page(page, s.ConsultationOut)
 
 
 @router.post(
@@ -337,12 +271,12 @@ async def list_attendances(
     consultation_id: uuid.UUID,
     limit: Limit = 100,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     consultation = await queries.get_consultation(session, actor, consultation_id)
     page = await queries.attendance_page(
         session, actor, consultation.id, limit=limit, cursor=cursor
     )
-    return _page(page, s.AttendanceOut)
+    return respond_page(page, s.AttendanceOut)
 
 
 @router.post(

@@ -1,14 +1,16 @@
 """The event feed and the event types. Role rule: admin, staff, leader, auditor, and integrators
 holding the ``read`` scope; everyone sees only their own organisation's events."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query
+from fastapi.responses import JSONResponse
 
-from services.api.deps import Session, require
+from services.api.deps import Session, require, respond_page
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
 from shared.auth import OFFICE_READERS, Actor
+from shared.pagination import Page
 from shared.webhook import catalog, queries
 from shared.webhook.schemas import EventEnvelope, EventTypeOut
 
@@ -33,11 +35,9 @@ async def list_events(
     type: Annotated[str | None, Query(max_length=100)] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
-    items, next_cursor = await queries.feed_page(
-        session, actor, cursor=cursor, type=type, limit=limit
-    )
-    return {"items": items, "next_cursor": next_cursor}
+) -> JSONResponse:
+    page = await queries.feed_page(session, actor, cursor=cursor, type=type, limit=limit)
+    return respond_page(page, EventEnvelope)
 
 
 @router.get(
@@ -45,5 +45,5 @@ async def list_events(
     response_model=PageOut[EventTypeOut],
     summary="Every event type with the JSON Schema of its envelope",
 )
-async def list_event_types(actor: Reader) -> dict[str, Any]:
-    return {"items": catalog.describe(), "next_cursor": None}
+async def list_event_types(actor: Reader) -> JSONResponse:
+    return respond_page(Page(items=catalog.describe(), next_cursor=None), EventTypeOut)

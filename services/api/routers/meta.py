@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from services.api.deps import CurrentActor, Session, require
+from services.api.deps import CurrentActor, Session, require, respond_page
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
+from shared import tenancy
 from shared.audit import AuditEntry
 from shared.auth import Actor, Role
 from shared.errors import NotFound
-from shared.pagination import paginate
-from shared.tenancy import scoped
 from shared.workflow import REGISTRY
 
 router = api_router()
@@ -70,14 +70,9 @@ async def list_audit_entries(
     where: Annotated[AuditFilters, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
-    stmt = scoped(AuditEntry, actor)
-    if where.entity_type:
-        stmt = stmt.where(AuditEntry.entity_type == where.entity_type)
-    if where.entity_id:
-        stmt = stmt.where(AuditEntry.entity_id == where.entity_id)
-    page = await paginate(session, stmt, AuditEntry.id, limit=limit, cursor=cursor)
-    return {
-        "items": [AuditOut.model_validate(e) for e in page.items],
-        "next_cursor": page.next_cursor,
-    }
+) -> JSONResponse:
+    filters = where.model_dump()
+    page = await tenancy.page_rows(
+        session, AuditEntry, actor, filters=filters, limit=limit, cursor=cursor
+    )
+    return respond_page(page, AuditOut)

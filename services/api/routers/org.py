@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.crud import Filters, Lister, crud_routes
+from services.api.crud import Filters, crud_routes
 from services.api.deps import (
     Idempotent,
     Session,
@@ -21,6 +21,7 @@ from services.api.deps import (
 )
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
+from shared import tenancy
 from shared.auth import OFFICE_READERS, Actor, Role
 from shared.org import commands, queries
 from shared.org import schemas as s
@@ -65,7 +66,7 @@ def reference_routes(
     filters: type[Filters] = Filters,
     *,
     tag: str,
-    lister: Lister | None = None,
+    **reads: Any,
 ) -> None:
     """The five routes of a reference-data collection: office roles read, the admin writes."""
 
@@ -83,10 +84,9 @@ def reference_routes(
         writer=require(Role.admin),
         tag=tag,
         filters=filters,
-        options=queries.options_for(model),
         create=create,
         update=commands.update,
-        lister=lister,
+        **reads,
     )
 
 
@@ -100,6 +100,7 @@ reference_routes(
 reference_routes(
     "/regions", Region, s.RegionCreate, s.RegionUpdate, s.RegionOut, RegionFilters, tag="regions"
 )
+# A member's output lists their committees: ORM objects with that relationship loaded.
 reference_routes(
     "/members",
     Member,
@@ -108,7 +109,9 @@ reference_routes(
     s.MemberOut,
     MemberFilters,
     tag="members",
-    lister=studio_queries.member_page,
+    get=queries.member,
+    load=queries.member,
+    page=studio_queries.member_page,
 )
 reference_routes(
     "/experts", Expert, s.ExpertCreate, s.ExpertUpdate, s.ExpertOut, ExpertFilters, tag="experts"
@@ -126,10 +129,10 @@ async def list_users(
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> JSONResponse:
-    page = await queries.page(
-        session, actor, User, limit=limit, cursor=cursor, filters=where.model_dump()
+    page = await tenancy.page_rows(
+        session, User, actor, limit=limit, cursor=cursor, filters=where.model_dump()
     )
-    return respond_page([s.UserOut.model_validate(u) for u in page.items], page.next_cursor)
+    return respond_page(page, s.UserOut)
 
 
 @router.post(
@@ -144,14 +147,14 @@ async def create_user(
 
 @router.get("/users/{user_id}", response_model=s.UserOut, tags=["users"])
 async def get_user(session: Session, actor: AdminOrAuditor, user_id: uuid.UUID) -> JSONResponse:
-    return respond(s.UserOut.model_validate(await queries.get(session, actor, User, user_id)))
+    return respond(s.UserOut.model_validate(await tenancy.row(session, User, actor, user_id)))
 
 
 @router.patch("/users/{user_id}", response_model=s.UserOut, tags=["users"])
 async def update_user(
     request: Request, session: Session, actor: Admin, user_id: uuid.UUID, body: s.UserUpdate
 ) -> JSONResponse:
-    user = await queries.get(session, actor, User, user_id)
+    user = await tenancy.get_scoped(session, User, actor, user_id)
     check_if_match(request, user.version)
     user = await commands.update_user(session, actor, user, body.model_dump(exclude_unset=True))
     return respond(s.UserOut.model_validate(user))
@@ -164,8 +167,8 @@ async def update_user(
 async def list_api_keys(
     session: Session, actor: AdminOrAuditor, limit: Limit = 20, cursor: Cursor = None
 ) -> JSONResponse:
-    page = await queries.page(session, actor, ApiKey, limit=limit, cursor=cursor)
-    return respond_page([s.ApiKeyOut.model_validate(k) for k in page.items], page.next_cursor)
+    page = await tenancy.page_rows(session, ApiKey, actor, limit=limit, cursor=cursor)
+    return respond_page(page, s.ApiKeyOut)
 
 
 @router.post(
@@ -187,14 +190,15 @@ async def create_api_key(
 
 @router.get("/api-keys/{key_id}", response_model=s.ApiKeyOut, tags=["api-keys"])
 async def get_api_key(session: Session, actor: AdminOrAuditor, key_id: uuid.UUID) -> JSONResponse:
-    return respond(s.ApiKeyOut.model_validate(await queries.get(session, actor, ApiKey, key_id)))
+    return respond(s.ApiKeyOut.model_validate(await tenancy.row(session, ApiKey, actor, key_id)))
 
 
 @router.delete(
     "/api-keys/{key_id}", status_code=204, tags=["api-keys"], summary="Revoke an API key"
 )
 async def revoke_api_key(session: Session, actor: Admin, key_id: uuid.UUID) -> Response:
-    await commands.revoke_api_key(session, actor, await queries.get(session, actor, ApiKey, key_id))
+    api_key = await tenancy.get_scoped(session, ApiKey, actor, key_id)
+    await commands.revoke_api_key(session, actor, api_key)
     return Response(status_code=204)
 
 

@@ -7,16 +7,14 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from services.api.crud import Filters, crud_routes
-from services.api.deps import Idempotent, Session, created, require
+from services.api.deps import Idempotent, Session, created, require, respond_page
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
-from shared import crud
+from shared import tenancy
 from shared.auth import OFFICE_READERS, Actor, Role
-from shared.pagination import paginate
-from shared.party import commands
+from shared.party import commands, queries
 from shared.party import schemas as s
 from shared.party.models import JointActivity, PartyBranch, PartyPartner, ProblemSolved, ThemeTask
-from shared.tenancy import get_scoped, scoped
 
 router = api_router()
 
@@ -110,14 +108,9 @@ async def list_branch_partners(
     branch_id: uuid.UUID,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
-    branch = await get_scoped(session, PartyBranch, actor, branch_id, label="party branch")
-    stmt = scoped(PartyPartner, actor).where(PartyPartner.branch_id == branch.id)
-    page = await paginate(session, stmt, PartyPartner.id, limit=limit, cursor=cursor)
-    return {
-        "items": [s.PartnerOut.model_validate(p) for p in page.items],
-        "next_cursor": page.next_cursor,
-    }
+) -> JSONResponse:
+    page = await queries.branch_partners(session, actor, branch_id, limit=limit, cursor=cursor)
+    return respond_page(page, s.PartnerOut)
 
 
 @router.post(
@@ -134,10 +127,8 @@ async def add_branch_partner(
     branch_id: uuid.UUID,
     body: s.PartnerCreate,
 ) -> JSONResponse:
-    branch = await get_scoped(session, PartyBranch, actor, branch_id, label="party branch")
-    partner = await crud.create_row(
-        session, actor, PartyPartner, {**body.model_dump(), "branch_id": branch.id}
-    )
+    branch = await tenancy.get_scoped(session, PartyBranch, actor, branch_id)
+    partner = await commands.add_partner(session, actor, branch, body.model_dump())
     response = await created(request, session, s.PartnerOut.model_validate(partner))
     response.headers["Location"] = f"/api/v1/party-partners/{partner.id}"
     return response

@@ -5,7 +5,7 @@ tasks; a department reads and answers only its own tasks (others are 404).
 """
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
@@ -18,6 +18,7 @@ from services.api.deps import (
     created,
     require,
     respond,
+    respond_page,
 )
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
@@ -43,14 +44,11 @@ async def list_reports(
     kind: Literal["special_report", "research_report", "consultation_summary"] | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.report_page(
         session, actor, state=state, kind=kind, limit=limit, cursor=cursor
     )
-    return {
-        "items": [s.ReportOut.model_validate(r) for r in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page(page, s.ReportOut)
 
 
 @router.post(
@@ -113,13 +111,10 @@ async def list_instructions(
     report_id: uuid.UUID,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     report = await queries.get_report(session, actor, report_id)
     page = await queries.instruction_page(session, actor, report.id, limit=limit, cursor=cursor)
-    return {
-        "items": [s.InstructionOut.model_validate(i) for i in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page(page, s.InstructionOut)
 
 
 @router.post(
@@ -156,13 +151,10 @@ async def list_tasks(
     state: Literal["assigned", "feedback_submitted", "closed"] | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     filters = {"report_id": report_id, "department_id": department_id, "state": state}
     page = await queries.task_page(session, actor, filters=filters, limit=limit, cursor=cursor)
-    return {
-        "items": [s.InstructionTaskOut.model_validate(t) for t in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page(page, s.InstructionTaskOut)
 
 
 @router.get(

@@ -7,7 +7,7 @@ their own studio (memberships, activities, self-assessment); staff and leaders m
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -21,12 +21,14 @@ from services.api.deps import (
     created,
     require,
     respond,
+    respond_page,
 )
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
 from shared.auth import Actor, Role
 from shared.errors import NotFound
+from shared.pagination import Page
 from shared.studio import commands, geo, queries
 from shared.studio import schemas as s
 from shared.studio.models import Studio, StudioRating
@@ -162,9 +164,10 @@ async def list_studios(
     where: Annotated[StudioFilters, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.studio_page(session, actor, where.model_dump(), limit=limit, cursor=cursor)
-    return {"items": await _studios_out(session, list(page.items)), "next_cursor": page.next_cursor}
+    items = await _studios_out(session, list(page.items))
+    return respond_page(Page(items=items, next_cursor=page.next_cursor), s.StudioOut)
 
 
 @router.post(
@@ -206,11 +209,10 @@ MEMBERSHIPS = "/studios/{studio_id}/memberships"
 @router.get(MEMBERSHIPS, response_model=PageOut[s.MembershipOut], tags=["studios"])
 async def list_memberships(
     session: Session, actor: Reader, studio_id: uuid.UUID, limit: Limit = 20, cursor: Cursor = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     studio = await queries.get_studio(session, actor, studio_id)
     page = await queries.membership_page(session, actor, studio, limit=limit, cursor=cursor)
-    items = [s.MembershipOut.model_validate(m) for m in page.items]
-    return {"items": items, "next_cursor": page.next_cursor}
+    return respond_page(page, s.MembershipOut)
 
 
 @router.post(
@@ -281,11 +283,10 @@ RATINGS = "/studios/{studio_id}/ratings"
 @router.get(RATINGS, response_model=PageOut[s.RatingOut], tags=["studio ratings"])
 async def list_ratings(
     session: Session, actor: Reader, studio_id: uuid.UUID, limit: Limit = 20, cursor: Cursor = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     studio = await queries.get_studio(session, actor, studio_id)
     page = await queries.rating_page(session, actor, studio, limit=limit, cursor=cursor)
-    items = [s.RatingOut.model_validate(r) for r in page.items]
-    return {"items": items, "next_cursor": page.next_cursor}
+    return respond_page(page, s.RatingOut)
 
 
 @router.post(
@@ -352,12 +353,11 @@ async def list_activities(
     where: Annotated[ActivityFilters, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.activity_page(
         session, actor, where.model_dump(), limit=limit, cursor=cursor
     )
-    items = [s.ActivityOut.model_validate(a) for a in page.items]
-    return {"items": items, "next_cursor": page.next_cursor}
+    return respond_page(page, s.ActivityOut)
 
 
 @router.post(

@@ -7,13 +7,13 @@ they attended.
 """
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.deps import Idempotent, Session, created, require, respond
+from services.api.deps import Idempotent, Session, created, require, respond, respond_page
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
@@ -30,13 +30,6 @@ Reader = Annotated[Actor, Depends(require(*READERS, scope="read"))]
 Proposer = Annotated[Actor, Depends(require(Role.staff, Role.member, Role.expert))]
 
 
-def _page(page: Any) -> dict[str, Any]:
-    return {
-        "items": [s.SuggestionOut.model_validate(o) for o in page.items],
-        "next_cursor": page.next_cursor,
-    }
-
-
 @router.get("/suggestions", response_model=PageOut[s.SuggestionOut])
 async def list_suggestions(
     session: Session,
@@ -46,7 +39,7 @@ async def list_suggestions(
     consultation_id: uuid.UUID | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.suggestion_page(
         session,
         actor,
@@ -56,7 +49,7 @@ async def list_suggestions(
         limit=limit,
         cursor=cursor,
     )
-    return _page(page)
+    return respond_page(page, s.SuggestionOut)
 
 
 @router.get("/consultations/{consultation_id}/suggestions", response_model=PageOut[s.SuggestionOut])
@@ -67,7 +60,7 @@ async def list_consultation_suggestions(
     state: s.SuggestionStateName | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     consultation = await queries.get_consultation(session, actor, consultation_id)
     page = await queries.suggestion_page(
         session,
@@ -78,7 +71,7 @@ async def list_consultation_suggestions(
         limit=limit,
         cursor=cursor,
     )
-    return _page(page)
+    return respond_page(page, s.SuggestionOut)
 
 
 @router.post(

@@ -4,7 +4,7 @@ and answers only the cases assigned to its department (others are 404). Moves: s
 report, evaluate; departments answer; leaders withdraw and decide."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -17,6 +17,7 @@ from services.api.deps import (
     created,
     require,
     respond,
+    respond_page,
 )
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
@@ -47,14 +48,11 @@ async def list_topics(
     where: Annotated[s.TopicFilters, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.page_topics(
         session, actor, limit=limit, cursor=cursor, year=where.year, state=where.state
     )
-    return {
-        "items": [s.TopicOut.model_validate(t) for t in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page(page, s.TopicOut)
 
 
 @router.post(TOPICS, status_code=201, response_model=s.TopicOut, dependencies=[Idempotent])
@@ -104,14 +102,11 @@ async def list_cases(
     where: Annotated[s.CaseFilters, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.page_cases(
         session, actor, limit=limit, cursor=cursor, **where.model_dump()
     )
-    return {
-        "items": [s.CaseOut.model_validate(c) for c in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page(page, s.CaseOut)
 
 
 @router.post(CASES, status_code=201, response_model=s.CaseOut, dependencies=[Idempotent])
@@ -145,16 +140,13 @@ async def list_feedback(
     where: Annotated[s.RoundFilter, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The departments' answers, oldest first (a department sees its own)."""
     case = await queries.get_case(session, actor, case_id)
     page = await queries.page_feedback(
         session, actor, case, limit=limit, cursor=cursor, round=where.round
     )
-    return {
-        "items": [s.FeedbackOut.model_validate(f) for f in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page(page, s.FeedbackOut)
 
 
 @router.get(CASES + "/{case_id}/evaluations", response_model=PageOut[s.EvaluationOut])
@@ -165,16 +157,13 @@ async def list_evaluations(
     where: Annotated[s.RoundFilter, Query()],
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The committee's ratings, one per round."""
     case = await queries.get_case(session, actor, case_id)
     page = await queries.page_evaluations(
         session, actor, case, limit=limit, cursor=cursor, round=where.round
     )
-    return {
-        "items": [s.EvaluationOut.model_validate(e) for e in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page(page, s.EvaluationOut)
 
 
 async def _move(
