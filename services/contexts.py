@@ -24,6 +24,7 @@ from services.api.routers import (
     events,
     org,
     party,
+    proposal,
     report,
     scorecard,
     studio,
@@ -42,6 +43,8 @@ from shared.db import Base
 from shared.org import models as org_models
 from shared.org.commands import OrganisationSetup, add_organisation_setup
 from shared.party import models as party_models
+from shared.proposal import models as proposal_models
+from shared.proposal import workflows as proposal_workflows
 from shared.studio import automations as studio_automations
 from shared.studio import deadlines as studio_deadlines
 from shared.studio import models as studio_models
@@ -106,6 +109,12 @@ CONTEXTS = (
         models=webhook_models,
         automations=webhook_automations,
         routers=(events.router, webhooks.router),
+    ),
+    Context(
+        "proposal",
+        models=proposal_models,
+        workflows=(proposal_workflows.PROPOSAL, proposal_workflows.PROPOSAL_ASSIGNMENT),
+        routers=(proposal.router,),
     ),
     # A read model: it reads the other contexts' tables and owns none.
     Context("scorecard", routers=(scorecard.router,)),

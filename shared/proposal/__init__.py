@@ -1,0 +1,1 @@
+"""Proposals (提案): domain.md §6."""

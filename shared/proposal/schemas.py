@@ -1,0 +1,177 @@
+"""Proposals context: API input and output (api.md "Resources (wave two)" → Proposals)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, model_validator
+
+from shared.schemas import Input, Resource
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Comment = Annotated[str, StringConstraints(max_length=5_000)]
+Year = Annotated[int, Field(ge=1949, le=2100)]
+Category = Literal[
+    "economy", "urban_rural", "education_culture_health", "society_law", "agriculture", "other"
+]
+Kind = Literal["session", "interim"]
+ProposerKind = Literal["member", "committee", "sector", "party"]
+Conversion = Literal["social_information", "suggestion", "department_reference"]
+ReplyClass = Literal["A", "B", "C", "D"]
+Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
+ProposalState = Literal[
+    "draft",
+    "submitted",
+    "filed",
+    "not_filed",
+    "merged",
+    "withdrawn",
+    "assigned",
+    "handling",
+    "replied",
+    "evaluated",
+    "escalated",
+    "closed",
+]
+SignerIds = Annotated[list[uuid.UUID], Field(max_length=50)]
+
+
+class ProposalCreate(Input):
+    title: Title
+    body: Text
+    category: Category
+    kind: Kind = "session"
+    proposer_kind: ProposerKind = "member"
+    # A member's own proposal needs none; staff name the member they enter a paper one for.
+    lead_member_id: uuid.UUID | None = None
+    proposer_name: Name | None = None
+    signer_member_ids: SignerIds = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _proposer(self) -> ProposalCreate:
+        if self.proposer_kind != "member":
+            if self.proposer_name is None:
+                raise ValueError("proposer_name is required unless proposer_kind is member")
+            if self.lead_member_id is not None or self.signer_member_ids:
+                raise ValueError("only a member proposal has a lead member and co-signers")
+        if len(set(self.signer_member_ids)) != len(self.signer_member_ids):
+            raise ValueError("signer_member_ids must not repeat")
+        return self
+
+
+class SignerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    member_id: uuid.UUID
+    order: int
+    status: str
+
+
+class EvaluationOut(BaseModel):
+    process_rating: str
+    result_rating: str
+    comment: str | None
+    at: datetime
+    on_paper: bool
+
+
+class ProposalOut(Resource):
+    year: int
+    title: str
+    body: str
+    category: str
+    kind: str
+    proposer_kind: str
+    lead_member_id: uuid.UUID | None
+    proposer_name: str | None
+    signers: list[SignerOut]
+    state: str
+    number: str | None
+    round: int
+    submitted_at: datetime | None
+    filed_on: date | None
+    not_filed_reason: str | None
+    conversion: str | None
+    merged_into_id: uuid.UUID | None
+    is_key: bool
+    lead_leader: str | None
+    urging_leader: str | None
+    reply_due_at: datetime | None
+    overdue: bool
+    reply_class: str | None
+    follow_up_due_at: datetime | None
+    follow_up_open: bool
+    evaluation: EvaluationOut | None
+
+
+class ProposalFilters(BaseModel):
+    """Query filters of ``GET /proposals``."""
+
+    state: ProposalState | None = None
+    year: Year | None = None
+    category: Category | None = None
+    kind: Kind | None = None
+    is_key: bool | None = None
+    member_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = None
+    overdue: bool | None = None
+    reply_class: ReplyClass | None = None
+    q: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
+
+
+class Signature(Input):
+    """``POST /proposals/{id}/signatures``: a co-signer's answer."""
+
+    decision: Literal["confirm", "decline"]
+
+
+# --- transitions: one body per action, told apart by ``action`` ------------------------------
+
+
+class _Move(Input):
+    comment: Comment | None = None
+
+
+class Submit(_Move):
+    action: Literal["submit"]
+
+
+class ReturnForEdit(_Move):
+    action: Literal["return_for_edit"]
+
+
+class File(_Move):
+    action: Literal["file"]
+
+
+class Reject(_Move):
+    action: Literal["reject"]
+    reason: Text
+    conversion: Conversion
+
+
+class Merge(_Move):
+    action: Literal["merge"]
+    into_id: uuid.UUID
+
+
+class Withdraw(_Move):
+    action: Literal["withdraw"]
+
+
+AnyMove = Annotated[
+    Submit | ReturnForEdit | File | Reject | Merge | Withdraw, Field(discriminator="action")
+]
+
+
+class ProposalMove(RootModel[AnyMove]):
+    """The body of ``POST /proposals/{id}/transitions``."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"action": "submit"}})
