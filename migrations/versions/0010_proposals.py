@@ -18,7 +18,26 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The proposal settings every organisation gets (api.md "Settings"), existing ones included.
+SETTINGS = (
+    ("proposal_reply_window", "P3M"),
+    ("proposal_max_reply_window", "P6M"),
+    ("return_window", "P7D"),
+    ("co_opinion_before", "P1M"),
+    ("evaluation_window", "P30D"),
+    ("follow_up_window", "P6M"),
+)
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("organisations") as batch_op:
+        for name, default in SETTINGS:
+            batch_op.add_column(
+                sa.Column(name, sa.String(length=20), nullable=False, server_default=default)
+            )
+        batch_op.add_column(
+            sa.Column("proposal_max_rounds", sa.Integer(), nullable=False, server_default="2")
+        )
     op.create_table(
         "proposal_number_sequences",
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
@@ -375,3 +394,7 @@ def downgrade() -> None:
 
     op.drop_table("proposals")
     op.drop_table("proposal_number_sequences")
+    with op.batch_alter_table("organisations") as batch_op:
+        batch_op.drop_column("proposal_max_rounds")
+        for name, _ in reversed(SETTINGS):
+            batch_op.drop_column(name)

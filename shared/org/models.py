@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     Interval,
     String,
     Table,
@@ -43,6 +44,14 @@ class Organisation(Keyed, Versioned, Base):
     )
     task_window: Mapped[timedelta] = mapped_column(Interval, default=timedelta(days=30))
     rating_reminder_before: Mapped[timedelta] = mapped_column(Interval, default=timedelta(days=30))
+    # Proposals (domain.md §6): ISO 8601 periods, months on the organisation's calendar.
+    proposal_reply_window: Mapped[str] = mapped_column(String(20), default="P3M")
+    proposal_max_reply_window: Mapped[str] = mapped_column(String(20), default="P6M")
+    return_window: Mapped[str] = mapped_column(String(20), default="P7D")
+    co_opinion_before: Mapped[str] = mapped_column(String(20), default="P1M")
+    evaluation_window: Mapped[str] = mapped_column(String(20), default="P30D")
+    follow_up_window: Mapped[str] = mapped_column(String(20), default="P6M")
+    proposal_max_rounds: Mapped[int] = mapped_column(Integer, default=2)
 
 
 class User(Keyed, Tenant, Versioned, Base):

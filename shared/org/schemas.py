@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared import clock
 from shared.config import known_timezone
 from shared.schemas import Input, Resource
 
@@ -220,6 +222,15 @@ class ApiKeyCreated(ApiKeyOut):
 Duration = Annotated[timedelta, Field(gt=timedelta(0))]
 
 
+def _period(value: str) -> str:
+    clock.parse_period(value)
+    return value
+
+
+# A calendar period (``P3M`` is three calendar months in the organisation's zone).
+Period = Annotated[str, StringConstraints(max_length=20), AfterValidator(_period)]
+
+
 class SettingsOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -232,6 +243,13 @@ class SettingsOut(BaseModel):
     suggestion_response_window: timedelta
     task_window: timedelta
     rating_reminder_before: timedelta
+    proposal_reply_window: str
+    proposal_max_reply_window: str
+    return_window: str
+    co_opinion_before: str
+    evaluation_window: str
+    follow_up_window: str
+    proposal_max_rounds: int
 
 
 class SettingsUpdate(Patch):
@@ -242,6 +260,13 @@ class SettingsUpdate(Patch):
     suggestion_response_window: Duration | None = None
     task_window: Duration | None = None
     rating_reminder_before: Duration | None = None
+    proposal_reply_window: Period | None = None
+    proposal_max_reply_window: Period | None = None
+    return_window: Period | None = None
+    co_opinion_before: Period | None = None
+    evaluation_window: Period | None = None
+    follow_up_window: Period | None = None
+    proposal_max_rounds: Annotated[int, Field(ge=1, le=10)] | None = None
 
     @field_validator("timezone")
     @classmethod
