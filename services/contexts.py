@@ -43,6 +43,8 @@ from shared.db import Base
 from shared.org import models as org_models
 from shared.org.commands import OrganisationSetup, add_organisation_setup
 from shared.party import models as party_models
+from shared.proposal import automations as proposal_automations
+from shared.proposal import deadlines as proposal_deadlines
 from shared.proposal import models as proposal_models
 from shared.proposal import workflows as proposal_workflows
 from shared.studio import automations as studio_automations
@@ -114,6 +116,8 @@ CONTEXTS = (
         "proposal",
         models=proposal_models,
         workflows=(proposal_workflows.PROPOSAL, proposal_workflows.PROPOSAL_ASSIGNMENT),
+        automations=proposal_automations,
+        timers=proposal_deadlines.KINDS,
         routers=(proposal.router,),
     ),
     # A read model: it reads the other contexts' tables and owns none.

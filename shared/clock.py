@@ -67,10 +67,13 @@ def parse_period(text: str) -> tuple[int, timedelta]:
     return n["years"] * 12 + n["months"], rest
 
 
-def add_period(at: datetime, text: str, timezone: str) -> datetime:
+def add_period(at: datetime, text: str, timezone: str, *, before: bool = False) -> datetime:
     """``at`` + an ISO 8601 duration, months counted on the calendar of ``timezone`` (31 Jan +
-    P1M = 28/29 Feb: the day is clipped to the month's last), the rest added exactly."""
+    P1M = 28/29 Feb: the day is clipped to the month's last), the rest added exactly;
+    ``before``: the same period back from ``at``."""
     months, rest = parse_period(text)
+    if before:
+        months, rest = -months, -rest
     local = as_utc(at).astimezone(ZoneInfo(timezone))
     index = local.month - 1 + months
     year, month = local.year + index // 12, index % 12 + 1

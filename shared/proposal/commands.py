@@ -18,7 +18,7 @@ from shared.auth import Actor, Role
 from shared.db import uuid7
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.org.models import Member, Organisation
-from shared.proposal import queries
+from shared.proposal import handling, queries
 from shared.proposal import schemas as s
 from shared.proposal.models import Proposal, ProposalNumberSequence, ProposalSigner
 from shared.proposal.workflows import PROPOSAL
@@ -252,6 +252,16 @@ async def move(
         proposal = await reject(session, actor, proposal, body)
     elif isinstance(body, s.Merge):
         proposal = await merge(session, actor, proposal, body)
+    elif isinstance(body, s.Assign):
+        proposal = await handling.assign(session, actor, proposal, body)
+    elif isinstance(body, s.MarkKey):
+        proposal = await handling.mark_key(session, actor, proposal, body)
+    elif isinstance(body, s.Evaluate):
+        proposal = await handling.evaluate(session, actor, proposal, body)
+    elif isinstance(body, s.Decide):
+        proposal = await handling.decide(session, actor, proposal, body)
+    elif isinstance(body, s.FinalReply):
+        proposal = await handling.final_reply(session, actor, proposal, body)
     else:
         proposal = await transition(
             session, proposal, PROPOSAL, body.action, actor, comment=body.comment

@@ -16,7 +16,13 @@ from sqlalchemy.orm import selectinload
 
 from shared.auth import Actor, Role
 from shared.pagination import Page, paginate
-from shared.proposal.models import Proposal, ProposalAssignment, ProposalSigner
+from shared.proposal.models import (
+    Proposal,
+    ProposalAssignment,
+    ProposalOpinion,
+    ProposalReply,
+    ProposalSigner,
+)
 from shared.tenancy import filtered, one, scoped
 
 # A proposal numbered by filing stays visible to every member, whatever happened next.
@@ -99,3 +105,51 @@ async def signer(
         )
     )
     return found
+
+
+# --- assignments, replies, opinions ------------------------------------------------------------
+
+
+def _assignments(actor: Actor) -> Select[tuple[ProposalAssignment]]:
+    """A department reads and acts on its own unit's assignments only."""
+    stmt = scoped(ProposalAssignment, actor)
+    if actor.role is Role.department:
+        stmt = stmt.where(ProposalAssignment.department_id == (actor.department_id or _NOBODY))
+    return stmt
+
+
+async def get_assignment(
+    session: AsyncSession, actor: Actor, assignment_id: uuid.UUID
+) -> ProposalAssignment:
+    return await one(session, _assignments(actor), ProposalAssignment, assignment_id)
+
+
+async def page_assignments(
+    session: AsyncSession, actor: Actor, *, limit: int, cursor: str | None, **equal: Any
+) -> Page[ProposalAssignment]:
+    stmt = filtered(_assignments(actor), ProposalAssignment, equal)
+    return await paginate(session, stmt, ProposalAssignment.id, limit=limit, cursor=cursor)
+
+
+async def page_replies(
+    session: AsyncSession, actor: Actor, proposal: Proposal, *, limit: int, cursor: str | None
+) -> Page[ProposalReply]:
+    """Every round's reply (and the follow-up's final one), oldest first."""
+    stmt = scoped(ProposalReply, actor).where(ProposalReply.proposal_id == proposal.id)
+    return await paginate(session, stmt, ProposalReply.id, limit=limit, cursor=cursor)
+
+
+async def page_opinions(
+    session: AsyncSession, actor: Actor, proposal: Proposal, *, limit: int, cursor: str | None
+) -> Page[ProposalOpinion]:
+    """Co-handlers' opinions: staff and the lead unit read them all; a co-handler its own."""
+    stmt = scoped(ProposalOpinion, actor).where(ProposalOpinion.proposal_id == proposal.id)
+    if actor.role is Role.department:
+        department_id = actor.department_id or _NOBODY
+        leads = exists().where(
+            ProposalAssignment.proposal_id == proposal.id,
+            ProposalAssignment.department_id == department_id,
+            ProposalAssignment.role == "lead",
+        )
+        stmt = stmt.where(or_(leads, ProposalOpinion.department_id == department_id))
+    return await paginate(session, stmt, ProposalOpinion.id, limit=limit, cursor=cursor)

@@ -166,8 +166,58 @@ class Withdraw(_Move):
     action: Literal["withdraw"]
 
 
+class Assign(_Move):
+    action: Literal["assign"]
+    lead_department_id: uuid.UUID
+    co_department_ids: Annotated[list[uuid.UUID], Field(max_length=20)] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Assign:
+        units = [self.lead_department_id, *self.co_department_ids]
+        if len(set(units)) != len(units):
+            raise ValueError("a unit is named once: lead or co-handler")
+        return self
+
+
+class MarkKey(_Move):
+    action: Literal["mark_key"]
+    lead_leader: Name
+    urging_leader: Name
+
+
+class Evaluate(_Move):
+    action: Literal["evaluate"]
+    process_rating: Rating
+    result_rating: Rating
+    on_paper: bool = False
+
+
+class Decide(_Move):
+    action: Literal["decide"]
+    outcome: Literal["close", "rework"]
+
+
+class FinalReply(_Move):
+    action: Literal["final_reply"]
+    reply_class: ReplyClass = Field(alias="class")
+    text: Text
+
+
 AnyMove = Annotated[
-    Submit | ReturnForEdit | File | Reject | Merge | Withdraw, Field(discriminator="action")
+    Submit
+    | ReturnForEdit
+    | File
+    | Reject
+    | Merge
+    | Withdraw
+    | Assign
+    | MarkKey
+    | Evaluate
+    | Decide
+    | FinalReply,
+    Field(discriminator="action"),
 ]
 
 
@@ -175,3 +225,114 @@ class ProposalMove(RootModel[AnyMove]):
     """The body of ``POST /proposals/{id}/transitions``."""
 
     model_config = ConfigDict(json_schema_extra={"example": {"action": "submit"}})
+
+
+# --- assignments (交办) ------------------------------------------------------------------------
+
+
+class AssignmentOut(Resource):
+    proposal_id: uuid.UUID
+    department_id: uuid.UUID
+    role: str
+    state: str
+    round: int
+    assigned_at: datetime
+    reply_due_at: datetime | None
+    opinion_due_at: datetime | None
+    return_deadline: datetime | None
+    extension_until: datetime | None
+    overdue: bool
+
+
+class AssignmentFilters(BaseModel):
+    state: (
+        Literal[
+            "assigned", "accepted", "return_requested", "returned", "opinion_submitted", "replied"
+        ]
+        | None
+    ) = None
+    proposal_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = None
+    overdue: bool | None = None
+
+
+class Accept(_Move):
+    action: Literal["accept"]
+
+
+class RequestReturn(_Move):
+    action: Literal["request_return"]
+    reason: Text
+
+
+class ApproveReturn(_Move):
+    action: Literal["approve_return"]
+    department_id: uuid.UUID
+
+
+class DenyReturn(_Move):
+    action: Literal["deny_return"]
+
+
+class SubmitOpinion(_Move):
+    action: Literal["submit_opinion"]
+    text: Text
+
+
+class RequestExtension(_Move):
+    action: Literal["request_extension"]
+    until: datetime
+    reason: Text
+
+
+class ApproveExtension(_Move):
+    action: Literal["approve_extension"]
+
+
+class Reply(_Move):
+    action: Literal["reply"]
+    reply_class: ReplyClass = Field(alias="class")
+    text: Text
+    doc_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = (
+        None
+    )
+    face_to_face_on: date | None = None
+
+
+AnyAssignmentMove = Annotated[
+    Accept
+    | RequestReturn
+    | ApproveReturn
+    | DenyReturn
+    | SubmitOpinion
+    | RequestExtension
+    | ApproveExtension
+    | Reply,
+    Field(discriminator="action"),
+]
+
+
+class AssignmentMove(RootModel[AnyAssignmentMove]):
+    """The body of ``POST /proposal-assignments/{id}/transitions``."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"action": "accept"}})
+
+
+class ReplyOut(Resource):
+    proposal_id: uuid.UUID
+    assignment_id: uuid.UUID
+    department_id: uuid.UUID
+    round: int
+    final: bool
+    reply_class: str = Field(serialization_alias="class")
+    text: str
+    doc_number: str | None
+    face_to_face_on: date | None
+
+
+class OpinionOut(Resource):
+    proposal_id: uuid.UUID
+    assignment_id: uuid.UUID
+    department_id: uuid.UUID
+    round: int
+    text: str

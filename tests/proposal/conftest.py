@@ -94,3 +94,61 @@ async def filed(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
     proposal = await make_proposal(client, world)
     await ok(client, world, "member", proposal["id"], "submit")
     return await ok(client, world, "staff", proposal["id"], "file")
+
+
+ASSIGNMENTS = "/api/v1/proposal-assignments"
+
+ASSIGNMENT_BODIES: dict[str, dict[str, Any]] = {
+    "request_return": {"reason": "不属于本单位职责"},
+    "submit_opinion": {"text": "协办意见：建议纳入年度计划"},
+    "reply": {"class": "A", "text": "已解决", "doc_number": "区住建函〔2023〕12号"},
+}
+
+
+async def assignment_act(
+    client: httpx.AsyncClient,
+    world: World,
+    role: str,
+    assignment_id: str,
+    action: str,
+    **fields: Any,
+) -> httpx.Response:
+    body = {"action": action, **ASSIGNMENT_BODIES.get(action, {}), **fields}
+    return await client.post(
+        f"{ASSIGNMENTS}/{assignment_id}/transitions", json=body, headers=world.auth(role)
+    )
+
+
+async def assignment_ok(
+    client: httpx.AsyncClient,
+    world: World,
+    role: str,
+    assignment_id: str,
+    action: str,
+    **fields: Any,
+) -> dict[str, Any]:
+    response = await assignment_act(client, world, role, assignment_id, action, **fields)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def assigned(
+    client: httpx.AsyncClient, world: World, co: bool = True
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """A filed proposal assigned to department (lead) and department2 (co-handler, if ``co``):
+    the proposal and the two assignments."""
+    proposal = await filed(client, world)
+    lead, other = world.departments
+    fields = {"lead_department_id": str(lead), "co_department_ids": [str(other)] if co else []}
+    proposal = await ok(client, world, "staff", proposal["id"], "assign", **fields)
+    listed = await client.get(
+        ASSIGNMENTS, params={"proposal_id": proposal["id"]}, headers=world.auth("staff")
+    )
+    by_role = {a["role"]: a for a in listed.json()["items"]}
+    return proposal, by_role["lead"], by_role.get("co")
+
+
+async def current(client: httpx.AsyncClient, world: World, proposal_id: str) -> dict[str, Any]:
+    response = await client.get(f"{PROPOSALS}/{proposal_id}", headers=world.auth("staff"))
+    assert response.status_code == 200, response.text
+    return response.json()

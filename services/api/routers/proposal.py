@@ -23,9 +23,9 @@ from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
 from shared.auth import OFFICE_READERS, Actor, Role
-from shared.proposal import commands, queries
+from shared.proposal import assignments, commands, queries
 from shared.proposal import schemas as s
-from shared.proposal.models import Proposal
+from shared.proposal.models import Proposal, ProposalAssignment
 
 router = api_router(tags=["proposals"])
 
@@ -36,6 +36,9 @@ Member = Annotated[Actor, Depends(require(Role.member))]
 mover = require(Role.member, Role.staff, Role.leader, Role.department)
 
 PROPOSALS = "/proposals"
+ASSIGNMENTS = "/proposal-assignments"
+HANDLERS = (*OFFICE_READERS, Role.department)
+Handler = Annotated[Actor, Depends(require(*HANDLERS, scope="read"))]
 
 
 @router.get(PROPOSALS, response_model=PageOut[s.ProposalOut])
@@ -76,6 +79,34 @@ async def sign_proposal(
     return respond(s.ProposalOut.model_validate(proposal))
 
 
+@router.get(PROPOSALS + "/{proposal_id}/replies", response_model=PageOut[s.ReplyOut])
+async def list_replies(
+    session: Session,
+    actor: Reader,
+    proposal_id: uuid.UUID,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    """Every round's reply, for whoever may read the proposal (its proposer included)."""
+    proposal = await queries.get_proposal(session, actor, proposal_id)
+    page = await queries.page_replies(session, actor, proposal, limit=limit, cursor=cursor)
+    return respond_page(page, s.ReplyOut)
+
+
+@router.get(PROPOSALS + "/{proposal_id}/opinions", response_model=PageOut[s.OpinionOut])
+async def list_opinions(
+    session: Session,
+    actor: Handler,
+    proposal_id: uuid.UUID,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    """Co-handlers' opinions: office readers and the lead unit (a co-handler sees its own)."""
+    proposal = await queries.get_proposal(session, actor, proposal_id)
+    page = await queries.page_opinions(session, actor, proposal, limit=limit, cursor=cursor)
+    return respond_page(page, s.OpinionOut)
+
+
 async def _move(
     session: AsyncSession, actor: Actor, proposal: Proposal, body: s.ProposalMove
 ) -> Proposal:
@@ -91,4 +122,47 @@ workflow_routes(
     out_schema=s.ProposalOut,
     reader=require(*READERS, scope="read"),
     mover_role=mover,
+)
+
+
+# --- assignments (交办) ------------------------------------------------------------------------
+
+
+@router.get(ASSIGNMENTS, response_model=PageOut[s.AssignmentOut])
+async def list_assignments(
+    session: Session,
+    actor: Handler,
+    where: Annotated[s.AssignmentFilters, Query()],
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    page = await queries.page_assignments(
+        session, actor, limit=limit, cursor=cursor, **where.model_dump()
+    )
+    return respond_page(page, s.AssignmentOut)
+
+
+@router.get(ASSIGNMENTS + "/{assignment_id}", response_model=s.AssignmentOut)
+async def get_assignment(
+    session: Session, actor: Handler, assignment_id: uuid.UUID
+) -> JSONResponse:
+    assignment = await queries.get_assignment(session, actor, assignment_id)
+    return respond(s.AssignmentOut.model_validate(assignment))
+
+
+async def _move_assignment(
+    session: AsyncSession, actor: Actor, assignment: ProposalAssignment, body: s.AssignmentMove
+) -> ProposalAssignment:
+    return await assignments.move(session, actor, assignment, body.root)
+
+
+workflow_routes(
+    router,
+    ASSIGNMENTS,
+    load=queries.get_assignment,
+    move=_move_assignment,
+    body_schema=s.AssignmentMove,
+    out_schema=s.AssignmentOut,
+    reader=require(*HANDLERS, scope="read"),
+    mover_role=require(Role.staff, Role.department),
 )
