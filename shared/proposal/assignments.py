@@ -85,7 +85,7 @@ async def approve_return(
     successor = handling.new_assignment(
         proposal, organisation, body.department_id, assignment.role, reply_due
     )
-    session.add(successor)
+    handling.add_assignment(session, actor, successor)
     await transition(
         session,
         assignment,

@@ -82,6 +82,28 @@ async def record_reply(session: AsyncSession, event: Event) -> None:
     await _move(session, proposal, "replied", changes=changes)
     if opens_follow_up:
         deadlines.arm_follow_up(session, proposal)
+    await _tell_merged(session, proposal, reply_class)
+
+
+async def _tell_merged(session: AsyncSession, target: Proposal, reply_class: str) -> None:
+    """并案: every proposal merged into this one announces its reply, so integrators reach
+    the merged proposal's signers too."""
+    merged = await session.scalars(
+        select(Proposal).where(Proposal.merged_into_id == target.id, Proposal.state == "merged")
+    )
+    system = Actor.system(target.organisation_id)
+    for proposal in merged.all():
+        await note(
+            session,
+            proposal,
+            PROPOSAL,
+            "replied",
+            system,
+            comment="并案提案已答复",
+            target_id=target.id,
+            round=target.round,
+            reply_class=reply_class,
+        )
 
 
 @on_event("proposal.evaluated")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import clock
+from shared import audit, clock
 from shared.auth import Actor, Role
 from shared.db import uuid7
 from shared.errors import Conflict, Forbidden, Invalid
@@ -67,6 +67,20 @@ def new_assignment(
     )
 
 
+def add_assignment(session: AsyncSession, actor: Actor, assignment: ProposalAssignment) -> None:
+    """A new assignment, its timeline starting with who made it."""
+    session.add(assignment)
+    audit.record(
+        session,
+        actor,
+        entity_type="proposal_assignment",
+        entity_id=assignment.id,
+        action="created",
+        to_state=assignment.state,
+        changes={"department_id": assignment.department_id, "role": assignment.role},
+    )
+
+
 async def check_departments(
     session: AsyncSession, actor: Actor, ids: list[uuid.UUID], field: str
 ) -> None:
@@ -86,10 +100,11 @@ async def assign(
     await check_departments(session, actor, units, "co_department_ids")
     organisation = await organisation_of(session, proposal.organisation_id)
     reply_due = due(organisation, organisation.proposal_reply_window)
-    session.add_all(
-        new_assignment(proposal, organisation, unit, "lead" if i == 0 else "co", reply_due)
-        for i, unit in enumerate(units)
-    )
+    for i, unit in enumerate(units):
+        role = "lead" if i == 0 else "co"
+        add_assignment(
+            session, actor, new_assignment(proposal, organisation, unit, role, reply_due)
+        )
     await transition(
         session,
         proposal,

@@ -3,13 +3,18 @@ worker moves the proposal (handling, replied, closed | another round | escalated
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import clock
+from shared.automation import EVENT_HANDLERS
+from shared.db import make_sessionmaker
+from shared.events import Event
 from tests.api.test_conventions import assert_problem
 from tests.conftest import World
 from tests.proposal.conftest import (
@@ -476,3 +481,32 @@ async def test_overdue_ladder_and_evaluation_window(
     # A replay of the timers changes nothing.
     await run_worker(engine)
     assert (await event_types(engine, pid)).count("proposal.closed") == 1
+
+
+async def test_merged_signers_hear_the_targets_reply_and_a_replay_changes_nothing(
+    client: httpx.AsyncClient, world: World, engine: AsyncEngine
+) -> None:
+    proposal, lead, _ = await assigned(client, world, co=False)
+    twin = await make_proposal(client, world)
+    await ok(client, world, "member", twin["id"], "submit")
+    # A filed proposal may still take a merge once the target is being handled.
+    await ok(client, world, "staff", twin["id"], "merge", into_id=proposal["id"])
+    await assignment_ok(client, world, "department", lead["id"], "accept")
+    await assignment_ok(client, world, "department", lead["id"], "reply")
+    await run_worker(engine)
+    assert (await event_types(engine, twin["id"]))[-1] == "proposal.replied"
+    async with make_sessionmaker(engine)() as session:
+        event = await session.scalar(
+            select(Event).where(
+                Event.subject_id == uuid.UUID(lead["id"]),
+                Event.type == "proposal_assignment.replied",
+            )
+        )
+        assert event is not None and EVENT_HANDLERS[event.type]
+        for handler in EVENT_HANDLERS[event.type]:
+            await handler(session, event)
+        await session.commit()
+    await run_worker(engine)
+    assert (await event_types(engine, proposal["id"])).count("proposal.replied") == 1
+    assert (await event_types(engine, twin["id"])).count("proposal.replied") == 1
+    assert (await current(client, world, proposal["id"]))["state"] == "replied"

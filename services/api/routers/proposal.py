@@ -1,8 +1,10 @@
-"""Proposals (提案). Role rules: a member drafts their own, co-signs, submits, withdraws (lead
-signer) and reads their own, those they sign and every filed one; staff create any (collective
-ones, paper ones for a member), file, return, reject and merge; leaders, auditors and admins
-read all (integrators with the ``read`` scope too); a department reads the proposals assigned to
-it. Another organisation's proposal is 404."""
+"""Proposals (提案) and their assignments (交办). Role rules: a member drafts their own,
+co-signs, and as lead signer submits, withdraws and evaluates; they read their own, those they
+sign and every filed one. Staff create any (collective ones, paper ones for a member), file,
+return, reject, merge, assign, answer units' requests and enter paper evaluations. Leaders mark
+key proposals and settle escalated ones. Leaders, auditors and admins read all (integrators
+with the ``read`` scope too). A department reads the proposals assigned to it and reads and
+acts on its own assignments only (another unit's is 404). Another organisation's is 404."""
 
 import uuid
 from typing import Annotated
