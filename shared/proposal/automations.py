@@ -17,6 +17,7 @@ from shared import clock
 from shared.auth import Actor
 from shared.automation import on_event, on_timer
 from shared.events import Event
+from shared.org.models import Organisation
 from shared.proposal import deadlines, handling
 from shared.proposal.models import Proposal, ProposalAssignment
 from shared.proposal.workflows import PROPOSAL, PROPOSAL_ASSIGNMENT
@@ -132,28 +133,40 @@ async def reopen_assignments(session: AsyncSession, event: Event) -> None:
         return
     organisation = await handling.organisation_of(session, proposal.organisation_id)
     await deadlines.rearm(session, proposal, organisation)
+    # A unit that answered the last round (replied, opinion given) is reopened; one still at
+    # work (a co-handler yet to give its opinion) simply carries on in the new round. Both
+    # states are past every unit action, so ``transition`` takes each row's lock once.
     rows = await session.scalars(
-        select(ProposalAssignment)
-        .where(
+        select(ProposalAssignment).where(
             ProposalAssignment.proposal_id == proposal.id,
-            ProposalAssignment.state.in_(("replied", "opinion_submitted")),
+            ProposalAssignment.state.in_(("accepted", "replied", "opinion_submitted")),
             ProposalAssignment.round < proposal.round,
         )
-        .with_for_update()
     )
     system = Actor.system(proposal.organisation_id)
     for assignment in rows.all():
-        due = proposal.reply_due_at
-        changes: dict[str, object] = {"round": proposal.round, "overdue": False}
-        if assignment.role == "lead":
-            changes["reply_due_at"] = due
-        elif due is not None:
-            changes["opinion_due_at"] = clock.add_period(
-                due, organisation.co_opinion_before, organisation.timezone, before=True
-            )
+        changes = _round_changes(assignment, proposal, organisation)
+        if assignment.state == "accepted":
+            for key, value in changes.items():
+                setattr(assignment, key, value)
+            continue
         await transition(
             session, assignment, PROPOSAL_ASSIGNMENT, "reopen", system, changes=changes
         )
+
+
+def _round_changes(
+    assignment: ProposalAssignment, proposal: Proposal, organisation: Organisation
+) -> dict[str, Any]:
+    due = proposal.reply_due_at
+    changes: dict[str, Any] = {"round": proposal.round, "overdue": False}
+    if assignment.role == "lead":
+        changes["reply_due_at"] = due
+    elif due is not None:
+        changes["opinion_due_at"] = clock.add_period(
+            due, organisation.co_opinion_before, organisation.timezone, before=True
+        )
+    return changes
 
 
 # --- timers ----------------------------------------------------------------------------------

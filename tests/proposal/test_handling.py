@@ -307,3 +307,25 @@ async def test_merged_signers_hear_the_targets_reply_and_a_replay_changes_nothin
     assert (await event_types(engine, proposal["id"])).count("proposal.replied") == 1
     assert (await event_types(engine, twin["id"])).count("proposal.replied") == 1
     assert (await current(client, world, proposal["id"]))["state"] == "replied"
+
+
+async def test_a_new_round_carries_every_unit_along(
+    client: httpx.AsyncClient, world: World, engine: AsyncEngine
+) -> None:
+    proposal, lead, co = await assigned(client, world)
+    assert co is not None
+    pid = proposal["id"]
+    await assignment_ok(client, world, "department", lead["id"], "accept")
+    await assignment_ok(client, world, "department2", co["id"], "accept")
+    await assignment_ok(client, world, "department", lead["id"], "reply")
+    await run_worker(engine)
+    unhappy = {"process_rating": "unsatisfied", "result_rating": "unsatisfied"}
+    await ok(client, world, "member", pid, "evaluate", **unhappy)
+    await run_worker(engine)
+    url = f"{ASSIGNMENTS}/{co['id']}"
+    carried = (await client.get(url, headers=world.auth("department2"))).json()
+    assert (carried["state"], carried["round"]) == ("accepted", 2)
+    assert carried["opinion_due_at"] > co["opinion_due_at"]
+    await assignment_ok(client, world, "department2", co["id"], "submit_opinion")
+    opinions = await client.get(f"{PROPOSALS}/{pid}/opinions", headers=world.auth("department"))
+    assert [o["round"] for o in opinions.json()["items"]] == [2]
