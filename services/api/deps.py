@@ -65,7 +65,14 @@ async def _authenticate(request: Request) -> Actor:
     now = clock.now().timestamp()
     if expires <= now:
         raise Unauthenticated("The token has expired.")
-    if await _session_epoch(request, actor.id, now) != epoch:
+    assert actor.id is not None  # access tokens are issued to users
+    cached = _epochs.get(actor.id)
+    # An entry stamped further ahead than the window means the clock stepped back: re-read.
+    if cached is not None and 0 < cached[1] - now <= _EPOCH_TTL_SECONDS:
+        current = cached[0]
+    else:
+        current = await _read_epoch(request, actor.id, now)
+    if current != epoch:
         raise Unauthenticated("The session has ended (password, role or account changed).")
     return actor
 
@@ -98,17 +105,14 @@ def _token_actor(secret: str, token: str) -> tuple[Actor, float, int]:
 # How long a process trusts what it last read of a user's session epoch: the contract gives a
 # revoked access token at most 60 s, and a read pays a dict lookup instead of a query.
 EPOCH_CACHE_TTL = timedelta(seconds=60)
+_EPOCH_TTL_SECONDS = EPOCH_CACHE_TTL.total_seconds()
 _EPOCH_CACHE_SIZE = 10_000
 # user id -> (their epoch, or None when inactive or gone; until when it may be trusted)
 _epochs: dict[uuid.UUID, tuple[int | None, float]] = {}
 
 
-async def _session_epoch(request: Request, user_id: uuid.UUID | None, now: float) -> int | None:
-    assert user_id is not None  # access tokens are issued to users
-    cached = _epochs.get(user_id)
-    # An entry stamped further ahead than the window means the clock stepped back: re-read.
-    if cached is not None and 0 < cached[1] - now <= EPOCH_CACHE_TTL.total_seconds():
-        return cached[0]
+async def _read_epoch(request: Request, user_id: uuid.UUID, now: float) -> int | None:
+    """The user's session epoch from the database, remembered for the cache window."""
     epoch: int | None
     try:
         work = unit_of_work(request)
@@ -121,7 +125,7 @@ async def _session_epoch(request: Request, user_id: uuid.UUID | None, now: float
         epoch = await work.read(sessions.session_epoch, user_id)
     if len(_epochs) >= _EPOCH_CACHE_SIZE:
         _epochs.clear()  # crude, and rare: a process seeing 10,000 users within a minute
-    _epochs[user_id] = (epoch, now + EPOCH_CACHE_TTL.total_seconds())
+    _epochs[user_id] = (epoch, now + _EPOCH_TTL_SECONDS)
     return epoch
 
 
