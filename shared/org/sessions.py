@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import clock
@@ -42,7 +42,13 @@ async def _issue(
 
 
 async def start(session: AsyncSession, user: User, ttl: timedelta) -> str:
-    """The first refresh token of a new login."""
+    """The first refresh token of a new login. The user's expired tokens go (each refresh
+    leaves a used row behind, kept while it could still be replayed, for reuse detection)."""
+    await session.execute(
+        delete(RefreshToken).where(
+            RefreshToken.user_id == user.id, RefreshToken.expires_at <= clock.now()
+        )
+    )
     return await _issue(session, user.id, uuid7(), ttl)
 
 

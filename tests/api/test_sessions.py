@@ -86,6 +86,24 @@ async def test_refresh_tokens_are_stored_hashed(
     assert row.used_at is None and row.revoked_at is None and row.expires_at > clock.now()
 
 
+async def test_expired_tokens_are_dropped_at_the_next_login(
+    client: httpx.AsyncClient, world: World, engine: AsyncEngine
+) -> None:
+    old = (await tokens(client, world, "department"))["refresh_token"]
+    await refresh(client, old)
+    clock.advance(timedelta(days=7, minutes=1))
+    new = (await tokens(client, world, "department"))["refresh_token"]
+    async with make_sessionmaker(engine)() as session:
+        hashes = (
+            await session.scalars(
+                select(RefreshToken.token_hash).where(
+                    RefreshToken.user_id == world.users["department"]
+                )
+            )
+        ).all()
+    assert hashes == [hashlib.sha256(new.encode()).hexdigest()]
+
+
 # --- logout ----------------------------------------------------------------------------------
 
 
