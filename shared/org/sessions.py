@@ -19,6 +19,7 @@ from shared import clock
 from shared.auth import hash_secret, new_refresh_token
 from shared.db import uuid7
 from shared.errors import Unauthenticated
+from shared.org import queries
 from shared.org.models import RefreshToken, User
 
 
@@ -75,8 +76,8 @@ async def rotate(session: AsyncSession, token: str, ttl: timedelta) -> tuple[Use
         raise Unauthenticated("The refresh token was already used; this login is revoked.")
     if row.expires_at <= now:
         raise Unauthenticated("The refresh token has expired; log in again.")
-    user = await session.get(User, row.user_id)
-    if user is None or not user.active:
+    user = await queries.active_user(session, row.user_id)
+    if user is None:
         raise Unauthenticated("The account is no longer active.")
     row.used_at = now
     return user, await _issue(session, user.id, row.family_id, ttl)
