@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Used only when TONGXIN_ENV is development or test; production refuses to start without a key.
 _DEVELOPMENT_KEY = "tongxin-development-key-not-for-production-use"
@@ -22,6 +24,10 @@ def known_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"unknown time zone {value!r}") from exc
     return value
+
+
+# What a browser sends as ``Origin``: scheme, host and port, nothing more (no path, no slash).
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[^\s/:?#\[\]]+)(:[0-9]{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -49,6 +55,31 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # PostgreSQL connections the API keeps open: at least the expected concurrent requests.
     db_pool_size: int = 20
+    # Web frontends on other origins that may call the API from a browser (CORS); a JSON list.
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_as_json(cls, value: Any) -> Any:
+        # Parsed here rather than by pydantic-settings, whose error for bad JSON is a traceback
+        # instead of the one-line reason every other setting gives.
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else []
+            except json.JSONDecodeError as exc:
+                raise ValueError('must be a JSON list such as ["https://app.example.org"]') from exc
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme, host and optional port, no path or "
+                    "trailing slash (browsers compare them exactly)"
+                )
+        return value
 
     @field_validator("timezone")
     @classmethod

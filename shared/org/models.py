@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     Interval,
     String,
     Table,
@@ -63,6 +64,9 @@ class User(Keyed, Tenant, Versioned, Base):
     member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
     expert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("experts.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped when the password, role (or its links) or active flag changes; access tokens carry
+    # the epoch they were issued in and stop working once it moves on (shared.org.sessions).
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Sector(Keyed, Tenant, Versioned, Base):
@@ -153,6 +157,22 @@ class ApiKey(Keyed, Tenant, Versioned, Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class RefreshToken(Keyed, Base):
+    """One refresh token of a login's chain (its family): stored as a SHA-256 digest, used once.
+    Presenting a used one again means it leaked, and revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
 

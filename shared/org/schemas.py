@@ -278,3 +278,8 @@ class TokenOut(BaseModel):
 
 class RefreshIn(Input):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class PasswordChange(Input):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: Annotated[str, StringConstraints(min_length=10, max_length=200)]
