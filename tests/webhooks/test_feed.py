@@ -10,7 +10,8 @@ import uuid
 from contextlib import AsyncExitStack
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.worker import jobs
@@ -222,3 +223,38 @@ async def test_a_polling_reader_gets_every_committed_event_once_in_order(
     assert in_order == list(range(1, len(seen) + 1))  # read in feed order, positions without gap
     late = sum(1 for before, after in itertools.pairwise(read_ids) if after < before)
     assert late >= min(laggards, 1)  # the feed order really differed from the id order
+
+
+async def test_a_relay_rolled_back_after_numbering_leaves_no_gap(
+    client: httpx.AsyncClient,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An observer failing after the event got its position: the relay rolls back, the head
+    with it, and the retry gives the same position."""
+
+    async def broken(session: AsyncSession, event: events.Event) -> None:
+        raise RuntimeError("after the position was given")
+
+    async with sessionmaker() as session:
+        first = await add_event(session, world.organisation_id)
+        await session.commit()
+    await relay_all(sessionmaker)
+    # After the webhook observer, which numbered the event (the relay's own copy of the list).
+    monkeypatch.setattr(jobs, "EVENT_OBSERVERS", [*jobs.EVENT_OBSERVERS, broken])
+    async with sessionmaker() as session:
+        second = await add_event(session, world.organisation_id)
+        await session.commit()
+    await relay_all(sessionmaker)  # numbered, then rolled back and postponed
+    assert await last_position(sessionmaker, world) == 1
+    monkeypatch.undo()
+    async with sessionmaker() as session:
+        await session.execute(
+            update(events.Event).where(events.Event.id == second.id).values(relay_after=None)
+        )
+        await session.commit()
+    await relay_all(sessionmaker)
+    assert await positions(sessionmaker, [first.id, second.id]) == [1, 2]
+    ids, _ = await read(client, world, None)
+    assert ids == [evt(first.id), evt(second.id)]
