@@ -53,6 +53,7 @@ class User(Keyed, Tenant, Versioned, Base):
             "role IN ('admin','staff','leader','member','expert','department','auditor')",
             name="role",
         ),
+        Index("ix_users_org_id", "organisation_id", "id"),
     )
 
     # Unique across the platform: one login page serves every organisation.
@@ -73,7 +74,10 @@ class Sector(Keyed, Tenant, Versioned, Base):
     """界别."""
 
     __tablename__ = "sectors"
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        Index("ix_sectors_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(100))
 
 
@@ -81,7 +85,10 @@ class Committee(Keyed, Tenant, Versioned, Base):
     """专委会."""
 
     __tablename__ = "committees"
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        Index("ix_committees_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(100))
 
 
@@ -89,7 +96,10 @@ class Department(Keyed, Tenant, Versioned, Base):
     """承办单位 / 职能部门."""
 
     __tablename__ = "departments"
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        Index("ix_departments_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(200))
 
 
@@ -100,6 +110,7 @@ class Region(Keyed, Tenant, Versioned, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "parent_id", "name"),
         CheckConstraint("level IN ('town','village')", name="level"),
+        Index("ix_regions_org_id", "organisation_id", "id"),
     )
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(10))
@@ -120,7 +131,10 @@ class Member(Keyed, Tenant, Versioned, Base):
     """委员."""
 
     __tablename__ = "members"
-    __table_args__ = (Index("ix_members_org_sector", "organisation_id", "sector_id"),)
+    __table_args__ = (
+        Index("ix_members_org_sector_id", "organisation_id", "sector_id", "id"),
+        Index("ix_members_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(100))
     sector_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sectors.id"))
     standing: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -141,6 +155,7 @@ class Expert(Keyed, Tenant, Versioned, Base):
     """专家 (应用型智库), by field and batch."""
 
     __tablename__ = "experts"
+    __table_args__ = (Index("ix_experts_org_id", "organisation_id", "id"),)
     name: Mapped[str] = mapped_column(String(100))
     field: Mapped[str] = mapped_column(String(100))
     batch: Mapped[int] = mapped_column(default=1)
@@ -152,6 +167,7 @@ class ApiKey(Keyed, Tenant, Versioned, Base):
     """An integrator's key: stored hashed, shown once."""
 
     __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_org_id", "organisation_id", "id"),)
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(20), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)

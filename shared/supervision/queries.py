@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from shared.auth import Actor, Role
-from shared.pagination import Page, paginate
+from shared.pagination import Page, decode_cursor, paginate
 from shared.supervision.models import (
     SupervisionCase,
     SupervisionEvaluation,
@@ -31,19 +31,22 @@ def _own_department(actor: Actor) -> uuid.UUID | None:
     return actor.department_id
 
 
-def _cases(actor: Actor) -> Select[tuple[SupervisionCase]]:
+def _cases(actor: Actor, after: uuid.UUID | None = None) -> Select[tuple[SupervisionCase]]:
     stmt = scoped(SupervisionCase, actor).options(selectinload(SupervisionCase.departments))
     department_id = _own_department(actor)
     if department_id is not None:
-        stmt = stmt.where(_assigned_to(department_id))
+        stmt = stmt.where(_assigned_to(department_id, after))
     return stmt
 
 
-def _assigned_to(department_id: uuid.UUID) -> Any:
-    return exists().where(
+def _assigned_to(department_id: uuid.UUID, after: uuid.UUID | None = None) -> Any:
+    """``after`` (a page's cursor) bounds the links too: PostgreSQL does not carry ``id > ?``
+    across the join, and would read every earlier link of the department first."""
+    clause = exists().where(
         case_departments.c.case_id == SupervisionCase.id,
         case_departments.c.department_id == department_id,
     )
+    return clause if after is None else clause.where(case_departments.c.case_id > after)
 
 
 def _topics(actor: Actor) -> Select[tuple[SupervisionTopic]]:
@@ -79,13 +82,14 @@ async def page_cases(
     department_id: uuid.UUID | None = None,
     overdue: bool | None = None,
 ) -> Page[SupervisionCase]:
-    stmt = _cases(actor)
+    after = decode_cursor(cursor) if cursor else None
+    stmt = _cases(actor, after)
     if state is not None:
         stmt = stmt.where(SupervisionCase.state == state)
     if topic_id is not None:
         stmt = stmt.where(SupervisionCase.topic_id == topic_id)
     if department_id is not None:
-        stmt = stmt.where(_assigned_to(department_id))
+        stmt = stmt.where(_assigned_to(department_id, after))
     if overdue is not None:
         stmt = stmt.where(SupervisionCase.overdue.is_(overdue))
     return await paginate(session, stmt, SupervisionCase.id, limit=limit, cursor=cursor)
