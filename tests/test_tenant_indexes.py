@@ -4,8 +4,7 @@ has an index on (organisation_id, id), and none on organisation_id alone (a pref
 
 from __future__ import annotations
 
-import shared.contexts  # noqa: F401  (every table registered)
-from shared.db import Base
+from services import contexts
 
 # The worker's queues: claimed by due time or position, never listed a page per organisation.
 WORKER_TABLES = {"events", "timers"}
@@ -14,7 +13,7 @@ WORKER_TABLES = {"events", "timers"}
 def _tenant_tables() -> list[str]:
     return sorted(
         name
-        for name, table in Base.metadata.tables.items()
+        for name, table in contexts.metadata().tables.items()
         if "organisation_id" in table.c and "id" in table.c and name not in WORKER_TABLES
     )
 
@@ -22,7 +21,7 @@ def _tenant_tables() -> list[str]:
 def test_every_tenant_table_pages_on_organisation_then_id() -> None:
     missing = []
     for name in _tenant_tables():
-        table = Base.metadata.tables[name]
+        table = contexts.metadata().tables[name]
         keys = [
             [column.name for column in index.columns]
             for index in table.indexes
@@ -37,7 +36,7 @@ def test_no_index_on_organisation_id_alone() -> None:
     redundant = [
         index.name
         for name in _tenant_tables()
-        for index in Base.metadata.tables[name].indexes
+        for index in contexts.metadata().tables[name].indexes
         if [column.name for column in index.columns] == ["organisation_id"]
     ]
     assert redundant == []
