@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel
+
+SectionKey = Literal["consultation", "platforms", "campaign", "studio", "supervision", "party"]
 
 
 class Metric(BaseModel):
@@ -17,7 +20,7 @@ class Metric(BaseModel):
 
 
 class Section(BaseModel):
-    key: str
+    key: SectionKey
     title: str
     metrics: list[Metric]
 
