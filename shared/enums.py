@@ -8,11 +8,12 @@ document, the validation and the machine can never disagree. The wire format sta
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from shared.auth import Role
 from shared.workflow import Workflow
 
 
@@ -28,6 +29,10 @@ class OneOf:
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         return core_schema.literal_schema(list(self.values))
+
+
+# Who acted or is calling: a user's role, an API key's (integrator) or the worker's (system).
+ActorRole = Annotated[str, OneOf(role.value for role in Role)]
 
 
 class StatesOf(OneOf):

@@ -5,8 +5,9 @@ as *templates*: an English template (``No {thing} with id {id}.``) is turned int
 its parameters are carried into the Chinese one, so a detail that names an id, a state or a
 field is translated whatever it names. Pydantic's messages are translated by the same table
 (its English templates, per error type). A message no template knows keeps its English after a
-Chinese sentence for its code, so nothing is ever lost. Chosen over ``pydantic-i18n`` (measured
-in the report of issue 11): one mechanism for validation and domain messages alike, and faster.
+Chinese sentence for its code, so nothing is ever lost. Chosen over ``pydantic-i18n``: one
+mechanism for validation and domain messages alike, parameters by name (Chinese word order
+differs), and far faster per message (``scripts/i18n_bench.py`` measures both).
 """
 
 from __future__ import annotations

@@ -16,9 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-from shared.auth import Role
 from shared.config import known_timezone
-from shared.enums import OneOf
+from shared.enums import ActorRole
 from shared.schemas import Input, Resource
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -29,8 +28,6 @@ Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 UserRole = Literal["admin", "staff", "leader", "member", "expert", "department", "auditor"]
 Scope = Literal["read", "webhooks"]
 RegionLevel = Literal["town", "village"]
-# Who may call: a user's role, an API key's (integrator) or the worker's (system).
-ActorRole = Annotated[str, OneOf(role.value for role in Role)]
 
 
 class Patch(Input):

@@ -37,12 +37,15 @@ FIXED = {
     "action",
     "token_type",
     "format",
+    "actor_role",
+    "key",
 }
 # An integer scale is a range, not an enum.
 RANGES = {"stars": (1, 5)}
 # Histories record what happened to any kind of row (created, updated, each machine's moves):
 # their ``action`` is a log entry's word, open by design, not a request's choice.
 OPEN = {("AuditOut", "action"), ("TimelineEntry", "action")}
+OPEN.add(("ApiKeyCreated", "key"))  # the secret itself, not a choice
 
 
 def _variants(schema: dict[str, Any], spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
