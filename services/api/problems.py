@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.api.i18n import ProblemResponse
 from shared.errors import DomainError
 from shared.observability import request_id_var
 
@@ -79,7 +80,8 @@ def problem(
     if errors is not None:
         body["errors"] = errors
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    # Rendered in the caller's language (Accept-Language) as it is sent: services/api/i18n.py.
+    return ProblemResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def domain_problem(exc: DomainError) -> JSONResponse:

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from shared.config import known_timezone
+from shared.enums import ActorRole
 from shared.schemas import Input, Resource
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -26,6 +27,7 @@ Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-
 Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 UserRole = Literal["admin", "staff", "leader", "member", "expert", "department", "auditor"]
 Scope = Literal["read", "webhooks"]
+RegionLevel = Literal["town", "village"]
 
 
 class Patch(Input):
@@ -88,7 +90,7 @@ class UserUpdate(Patch):
 
 class UserOut(Resource):
     username: str
-    role: str
+    role: UserRole
     display_name: str
     organisation_id: uuid.UUID
     department_id: uuid.UUID | None
@@ -116,7 +118,7 @@ Longitude = Annotated[float, Field(ge=-180, le=180)]
 
 class RegionCreate(Input):
     name: ShortName
-    level: Literal["town", "village"]
+    level: RegionLevel
     parent_id: uuid.UUID | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
@@ -133,7 +135,7 @@ class RegionUpdate(Patch):
 
 class RegionOut(Resource):
     name: str
-    level: str
+    level: RegionLevel
     parent_id: uuid.UUID | None
     lat: float | None
     lon: float | None
@@ -208,7 +210,7 @@ class ApiKeyCreate(Input):
 class ApiKeyOut(Resource):
     name: str
     prefix: str
-    scopes: list[str]
+    scopes: list[Scope]
     last_used_at: datetime | None
     revoked_at: datetime | None
 
@@ -260,13 +262,13 @@ class MeOut(BaseModel):
     id: uuid.UUID | None
     username: str | None
     display_name: str
-    role: str
+    role: ActorRole
     organisation_id: uuid.UUID
     organisation_name: str
     department_id: uuid.UUID | None
     member_id: uuid.UUID | None
     expert_id: uuid.UUID | None
-    scopes: list[str]
+    scopes: list[Scope]
 
 
 class TokenOut(BaseModel):

@@ -15,6 +15,7 @@ Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Year = Annotated[int, Field(ge=1949, le=2100)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 Description = Annotated[str, StringConstraints(max_length=10_000)]
+JointActivityKind = Literal["study", "consultation"]
 
 
 class BranchCreate(Input):
@@ -55,14 +56,14 @@ class PartnerOut(Resource):
 
 class JointActivityCreate(Input):
     branch_id: uuid.UUID | None = None
-    kind: Literal["study", "consultation"]
+    kind: JointActivityKind
     title: Title
     held_on: date
     party_member_participations: Count = 0
 
 
 class JointActivityUpdate(Input):
-    kind: Literal["study", "consultation"] | None = None
+    kind: JointActivityKind | None = None
     title: Title | None = None
     held_on: date | None = None
     party_member_participations: Count | None = None
@@ -70,7 +71,7 @@ class JointActivityUpdate(Input):
 
 class JointActivityOut(Resource):
     branch_id: uuid.UUID | None
-    kind: str
+    kind: JointActivityKind
     title: str
     held_on: date
     party_member_participations: int

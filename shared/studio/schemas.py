@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.enums import StatesOf
 from shared.org.schemas import Latitude, Longitude, Name
 from shared.schemas import Input, Resource
+from shared.studio.workflows import CONTACT_REQUEST, STUDIO_RATING
 
 StudioKind = Literal["studio", "parlour", "post"]
 RatingLevel = Literal["province", "city", "district"]
@@ -17,6 +19,8 @@ ActivityKind = Literal[
     "featured_service", "sector_service_week", "lecture", "reception_day", "online_meeting"
 ]
 Stars = Annotated[int, Field(ge=1, le=5)]
+RatingState = Annotated[str, StatesOf(STUDIO_RATING)]
+ContactState = Annotated[str, StatesOf(CONTACT_REQUEST)]
 Year = Annotated[int, Field(ge=1949, le=2100)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Theme = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -70,13 +74,13 @@ class CurrentRating(BaseModel):
 
     id: uuid.UUID
     year: int
-    stars: int
-    level: str
+    stars: Stars
+    level: RatingLevel
     valid_until: datetime | None
 
 
 class StudioOut(Resource):
-    kind: str
+    kind: StudioKind
     name: str
     region_id: uuid.UUID | None
     address: str | None
@@ -92,7 +96,8 @@ class NearbyStudio(BaseModel):
     """A studio within the walk, as the public sees it (no convener, no internal fields)."""
 
     id: uuid.UUID
-    kind: str
+    organisation_id: uuid.UUID = Field(description="Whose studio: the circle may span several")
+    kind: StudioKind
     name: str
     address: str | None
     theme: str | None
@@ -176,10 +181,10 @@ class RatingCreate(Input):
 class RatingOut(Resource):
     studio_id: uuid.UUID
     year: int
-    stars: int | None
-    level: str | None
+    stars: Stars | None
+    level: RatingLevel | None
     self_assessment: str | None
-    state: str
+    state: RatingState
     state_changed_at: datetime
     awarded_at: datetime | None
     valid_until: datetime | None
@@ -232,7 +237,7 @@ class ActivityUpdate(Input):
 
 
 class ActivityOut(Resource):
-    kind: str
+    kind: ActivityKind
     title: str
     studio_id: uuid.UUID | None
     sector_id: uuid.UUID | None
@@ -246,7 +251,7 @@ class ActivityOut(Resource):
 
 class CardStudio(BaseModel):
     id: uuid.UUID
-    kind: str
+    kind: StudioKind
     name: str
     address: str | None
 
@@ -273,7 +278,7 @@ class ContactReceipt(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    state: str
+    state: ContactState
     created_at: datetime
 
 
@@ -281,7 +286,7 @@ class ContactOut(Resource):
     member_id: uuid.UUID
     text: str
     contact: str
-    state: str
+    state: ContactState
     state_changed_at: datetime
     answer: str | None
 

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
+from shared.enums import StatesOf
 from shared.schemas import Input, Resource
+from shared.supervision.workflows import SUPERVISION_CASE, SUPERVISION_TOPIC
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -20,16 +22,9 @@ DepartmentIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 TopicKind = Literal["special_collective", "proposal", "follow_up"]
 Completion = Literal["done", "in_progress", "planned", "cannot"]
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
-CaseState = Literal[
-    "draft",
-    "supervising",
-    "awaiting_feedback",
-    "awaiting_evaluation",
-    "evaluated",
-    "escalated",
-    "closed",
-    "withdrawn",
-]
+Outcome = Literal["close", "rework"]
+CaseState = Annotated[str, StatesOf(SUPERVISION_CASE)]
+TopicState = Annotated[str, StatesOf(SUPERVISION_TOPIC)]
 
 
 class TopicCreate(Input):
@@ -60,14 +55,14 @@ class TopicUpdate(Input):
 class TopicOut(Resource):
     year: int
     title: str
-    kind: str
+    kind: TopicKind
     lead_committee_id: uuid.UUID | None
     department_ids: list[uuid.UUID]
     feedback_window: timedelta
     follow_up_after: timedelta | None
     max_rounds: int
     consultation_id: uuid.UUID | None
-    state: str
+    state: TopicState
 
 
 class CaseCreate(Input):
@@ -91,7 +86,7 @@ class CaseOut(Resource):
     issue: str
     recommendation: str
     department_ids: list[uuid.UUID]
-    state: str
+    state: CaseState
     round: int
     feedback_due_at: datetime | None
     overdue: bool
@@ -110,7 +105,7 @@ class CaseFilters(BaseModel):
 
 class TopicFilters(BaseModel):
     year: Year | None = None
-    state: Literal["planned", "active", "concluded"] | None = None
+    state: TopicState | None = None
 
 
 class RoundFilter(BaseModel):
@@ -123,14 +118,14 @@ class FeedbackOut(Resource):
     department_id: uuid.UUID
     text: str
     measures: str | None
-    completion: str
+    completion: Completion
     submitted_by_id: uuid.UUID | None
 
 
 class EvaluationOut(Resource):
     case_id: uuid.UUID
     round: int
-    rating: str
+    rating: Rating
     comment: str | None
     evaluated_by_id: uuid.UUID | None
 
@@ -165,7 +160,7 @@ class Evaluate(_Move):
 
 class Decide(_Move):
     action: Literal["decide"]
-    outcome: Literal["close", "rework"]
+    outcome: Outcome
 
 
 class Withdraw(_Move):

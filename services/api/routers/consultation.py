@@ -176,7 +176,7 @@ async def issue_calendar_token(request: Request, session: Session, actor: Person
 
 
 class ConsultationFilters(BaseModel):
-    state: Literal["planned", "scheduled", "held", "concluded", "closed", "cancelled"] | None = None
+    state: s.ConsultationState | None = None
     platform_id: uuid.UUID | None = None
     level: Literal["district", "town", "village"] | None = None
     campaign_id: uuid.UUID | None = None
