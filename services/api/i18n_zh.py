@@ -102,6 +102,22 @@ DETAILS: dict[str, str] = {
         "{workflow}处于“{state}”状态，不能执行“{action}”；您当前没有可执行的操作。"
     ),
     "The {role} role may not do this.": "{role}角色无权执行此操作。",
+    "'{action}' on a {workflow} is the worker's alone.": "{workflow}的“{action}”只由系统自动执行。",
+    "'{action}' on a {workflow} is not open to a {role}.": "{role}不能对{workflow}执行“{action}”。",
+    # accounts and sessions
+    "The refresh token is not valid or was revoked; log in again.": (
+        "刷新令牌无效或已被撤销；请重新登录。"
+    ),
+    "The refresh token was already used; this login is revoked.": (
+        "刷新令牌已被使用过；本次登录已被撤销。"
+    ),
+    "The refresh token has expired; log in again.": "刷新令牌已过期；请重新登录。",
+    "The new password may not be the username.": "新密码不能与用户名相同。",
+    "The session has ended (password, role or account changed).": (
+        "登录已失效（密码、角色或账号已变更）。"
+    ),
+    "The account no longer exists.": "该账号已不存在。",
+    "The current password is wrong.": "当前密码不正确。",
     "The resource is at version {version}; reload it and retry.": (
         "资源已更新到第 {version} 版；请刷新后重试。"
     ),
