@@ -193,11 +193,8 @@ async def suggestion_page(
     limit: int,
     cursor: str | None,
 ) -> Page[Suggestion]:
-    stmt = _visible_suggestions(actor)
-    if state is not None:
-        stmt = stmt.where(Suggestion.state == state)
-    if consultation_id is not None:
-        stmt = stmt.where(Suggestion.consultation_id == consultation_id)
+    equal = {"state": state, "consultation_id": consultation_id}
+    stmt = filtered(_visible_suggestions(actor), Suggestion, equal)
     if department_id is not None:
         stmt = stmt.where(_forwarded_to(department_id))
     return await paginate(session, stmt, Suggestion.id, limit=limit, cursor=cursor)
@@ -274,10 +271,7 @@ async def report_page(
     cursor: str | None,
 ) -> Page[Report]:
     stmt = scoped(Report, actor).options(selectinload(Report.consultations))
-    if state is not None:
-        stmt = stmt.where(Report.state == state)
-    if kind is not None:
-        stmt = stmt.where(Report.kind == kind)
+    stmt = filtered(stmt, Report, {"state": state, "kind": kind})
     return await paginate(session, stmt, Report.id, limit=limit, cursor=cursor)
 
 
