@@ -197,11 +197,8 @@ async def suggestion_page(
     cursor: str | None,
 ) -> Page[Suggestion]:
     after = decode_cursor(cursor) if cursor else None
-    stmt = _visible_suggestions(actor, after)
-    if state is not None:
-        stmt = stmt.where(Suggestion.state == state)
-    if consultation_id is not None:
-        stmt = stmt.where(Suggestion.consultation_id == consultation_id)
+    equal = {"state": state, "consultation_id": consultation_id}
+    stmt = filtered(_visible_suggestions(actor, after), Suggestion, equal)
     if department_id is not None:
         stmt = stmt.where(_forwarded_to(department_id, after))
     return await paginate(session, stmt, Suggestion.id, limit=limit, cursor=cursor)
@@ -278,10 +275,7 @@ async def report_page(
     cursor: str | None,
 ) -> Page[Report]:
     stmt = scoped(Report, actor).options(selectinload(Report.consultations))
-    if state is not None:
-        stmt = stmt.where(Report.state == state)
-    if kind is not None:
-        stmt = stmt.where(Report.kind == kind)
+    stmt = filtered(stmt, Report, {"state": state, "kind": kind})
     return await paginate(session, stmt, Report.id, limit=limit, cursor=cursor)
 
 

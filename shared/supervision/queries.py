@@ -19,7 +19,7 @@ from shared.supervision.models import (
     case_departments,
     topic_departments,
 )
-from shared.tenancy import one, scoped
+from shared.tenancy import filtered, one, scoped
 
 
 def _own_department(actor: Actor) -> uuid.UUID | None:
@@ -83,15 +83,10 @@ async def page_cases(
     overdue: bool | None = None,
 ) -> Page[SupervisionCase]:
     after = decode_cursor(cursor) if cursor else None
-    stmt = _cases(actor, after)
-    if state is not None:
-        stmt = stmt.where(SupervisionCase.state == state)
-    if topic_id is not None:
-        stmt = stmt.where(SupervisionCase.topic_id == topic_id)
+    equal = {"state": state, "topic_id": topic_id, "overdue": overdue}
+    stmt = filtered(_cases(actor, after), SupervisionCase, equal)
     if department_id is not None:
         stmt = stmt.where(_assigned_to(department_id, after))
-    if overdue is not None:
-        stmt = stmt.where(SupervisionCase.overdue.is_(overdue))
     return await paginate(session, stmt, SupervisionCase.id, limit=limit, cursor=cursor)
 
 
@@ -104,11 +99,7 @@ async def page_topics(
     year: int | None = None,
     state: str | None = None,
 ) -> Page[SupervisionTopic]:
-    stmt = _topics(actor)
-    if year is not None:
-        stmt = stmt.where(SupervisionTopic.year == year)
-    if state is not None:
-        stmt = stmt.where(SupervisionTopic.state == state)
+    stmt = filtered(_topics(actor), SupervisionTopic, {"year": year, "state": state})
     return await paginate(session, stmt, SupervisionTopic.id, limit=limit, cursor=cursor)
 
 
@@ -122,12 +113,8 @@ async def page_feedback(
     round: int | None = None,
 ) -> Page[SupervisionFeedback]:
     """A case's answers; a department handler sees only its own department's."""
-    stmt = scoped(SupervisionFeedback, actor).where(SupervisionFeedback.case_id == case.id)
-    department_id = _own_department(actor)
-    if department_id is not None:
-        stmt = stmt.where(SupervisionFeedback.department_id == department_id)
-    if round is not None:
-        stmt = stmt.where(SupervisionFeedback.round == round)
+    equal = {"case_id": case.id, "department_id": _own_department(actor), "round": round}
+    stmt = filtered(scoped(SupervisionFeedback, actor), SupervisionFeedback, equal)
     return await paginate(session, stmt, SupervisionFeedback.id, limit=limit, cursor=cursor)
 
 
@@ -140,9 +127,8 @@ async def page_evaluations(
     cursor: str | None,
     round: int | None = None,
 ) -> Page[SupervisionEvaluation]:
-    stmt = scoped(SupervisionEvaluation, actor).where(SupervisionEvaluation.case_id == case.id)
-    if round is not None:
-        stmt = stmt.where(SupervisionEvaluation.round == round)
+    equal = {"case_id": case.id, "round": round}
+    stmt = filtered(scoped(SupervisionEvaluation, actor), SupervisionEvaluation, equal)
     return await paginate(session, stmt, SupervisionEvaluation.id, limit=limit, cursor=cursor)
 
 
