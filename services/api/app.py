@@ -30,6 +30,7 @@ from services.api.routers import (
     supervision,
     webhooks,
 )
+from services.api.safe_text import SafeText
 from shared.config import Settings, get_settings
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Waker
@@ -78,6 +79,7 @@ def create_app(
 
     problems.install(app)
     app.add_exception_handler(IdempotencyReplay, replay_response)
+    app.add_middleware(SafeText)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)  # outermost: its request id is on every response
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
-from shared.schemas import Input, Resource
+from shared.schemas import Input, Patch, Resource
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -68,7 +68,9 @@ class PlatformCreate(Input):
     annual_target: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
 
-class PlatformUpdate(Input):
+class PlatformUpdate(Patch):
+    clearable = frozenset({"annual_target"})
+
     name: ShortName | None = None
     level: Level | None = None
     annual_target: Annotated[int, Field(ge=0, le=100_000)] | None = None
@@ -89,7 +91,7 @@ class PlanCreate(Input):
     )
 
 
-class PlanUpdate(Input):
+class PlanUpdate(Patch):
     title: Name | None = None
     topics: list[Topic] | None = Field(default=None, max_length=200)
     targets: dict[uuid.UUID, Annotated[int, Field(ge=0, le=100_000)]] | None = Field(
@@ -116,7 +118,7 @@ class CampaignCreate(Input):
         return self
 
 
-class CampaignUpdate(Input):
+class CampaignUpdate(Patch):
     name: Name | None = None
     starts_on: date | None = None
     ends_on: date | None = None
@@ -142,7 +144,9 @@ class ConsultationCreate(Input):
     venue: Name | None = None
 
 
-class ConsultationUpdate(Input):
+class ConsultationUpdate(Patch):
+    clearable = frozenset({"region_id", "campaign_id", "committee_id", "scheduled_at", "venue"})
+
     title: Name | None = None
     topic: Topic | None = None
     region_id: uuid.UUID | None = None
@@ -286,7 +290,7 @@ class ReportCreate(Input):
     consultation_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
 
 
-class ReportUpdate(Input):
+class ReportUpdate(Patch):
     title: Name | None = None
     body: ReportBody | None = None
     consultation_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)

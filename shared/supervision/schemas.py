@@ -8,13 +8,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-from shared.schemas import Input, Resource
+from shared.schemas import Duration, Input, Patch, Resource, Round, Within, Year
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Comment = Annotated[str, StringConstraints(max_length=5_000)]
-Window = Annotated[timedelta, Field(gt=timedelta(0), le=timedelta(days=3660))]
-Year = Annotated[int, Field(ge=1949, le=2100)]
+Window = Annotated[Duration, Within(timedelta(seconds=1), timedelta(days=3660))]
 Rounds = Annotated[int, Field(ge=1, le=10)]
 DepartmentIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 TopicKind = Literal["special_collective", "proposal", "follow_up"]
@@ -43,7 +42,9 @@ class TopicCreate(Input):
     max_rounds: Rounds = 2
 
 
-class TopicUpdate(Input):
+class TopicUpdate(Patch):
+    clearable = frozenset({"lead_committee_id", "follow_up_after"})
+
     year: Year | None = None
     title: Title | None = None
     kind: TopicKind | None = None
@@ -60,8 +61,8 @@ class TopicOut(Resource):
     kind: str
     lead_committee_id: uuid.UUID | None
     department_ids: list[uuid.UUID]
-    feedback_window: timedelta
-    follow_up_after: timedelta | None
+    feedback_window: Duration
+    follow_up_after: Duration | None
     max_rounds: int
     state: str
 
@@ -74,7 +75,7 @@ class CaseCreate(Input):
     department_ids: DepartmentIds
 
 
-class CaseUpdate(Input):
+class CaseUpdate(Patch):
     title: Title | None = None
     issue: Body | None = None
     recommendation: Body | None = None
@@ -110,7 +111,7 @@ class TopicFilters(BaseModel):
 
 
 class RoundFilter(BaseModel):
-    round: Annotated[int, Field(ge=1)] | None = None
+    round: Round | None = None
 
 
 class FeedbackOut(Resource):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from shared.schemas import Input, Resource
+from shared.schemas import Input, Patch, Resource
 from shared.webhook import catalog
 
 EventTypes = Annotated[
@@ -25,7 +25,7 @@ class SubscriptionCreate(Input):
     description: str = Field(default="", max_length=500)
 
 
-class SubscriptionUpdate(Input):
+class SubscriptionUpdate(Patch):
     url: Url | None = None
     event_types: EventTypes | None = None
     description: str | None = Field(default=None, max_length=500)

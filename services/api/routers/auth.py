@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Form, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import OAuth2PasswordRequestForm
 
 from services.api.deps import CurrentActor, Session, settings_of
 from services.api.problems import domain_problem
@@ -17,7 +16,7 @@ from shared.config import Settings
 from shared.errors import Unauthenticated
 from shared.org import commands, queries
 from shared.org.models import User
-from shared.org.schemas import MeOut, RefreshIn, TokenOut
+from shared.org.schemas import LoginForm, MeOut, RefreshIn, TokenOut
 
 router = api_router(tags=["auth"])
 
@@ -48,7 +47,7 @@ def _tokens(settings: Settings, user: User) -> TokenOut:
 async def token(
     request: Request,
     session: Session,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
 ) -> TokenOut | JSONResponse:
     settings = settings_of(request)
     user = await commands.authenticate(

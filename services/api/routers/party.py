@@ -16,6 +16,7 @@ from shared.pagination import paginate
 from shared.party import commands
 from shared.party import schemas as s
 from shared.party.models import JointActivity, PartyBranch, PartyPartner, ProblemSolved, ThemeTask
+from shared.schemas import Year
 from shared.tenancy import get_scoped, scoped
 
 router = api_router()
@@ -30,8 +31,8 @@ class ActivityFilters(Filters):
 
 
 class ThemeTaskFilters(Filters):
-    year: int | None = None
-    area: str | None = None
+    year: Year | None = None
+    area: s.Area | None = None
 
 
 class PartnerFilters(Filters):
