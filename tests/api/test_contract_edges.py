@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import RootModel
 
-from shared.schemas import format_duration
+from shared.schemas import Input, format_duration
 from shared.scorecard import render
 from shared.scorecard.schemas import Metric, Scorecard, Section
 from tests.api.test_auth import problem
@@ -234,3 +236,34 @@ def test_every_answer_that_is_not_json_names_its_media_type(app: FastAPI) -> Non
     for path, media in expected:
         content = document["paths"][path]["get"]["responses"]["200"]["content"]
         assert any(key.split(";")[0] == media for key in content), (path, content)
+
+
+def _routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router
+            found += _routes(route.original_router.routes)
+        elif isinstance(route, APIRoute):
+            found.append(route)
+    return found
+
+
+def _inputs(kind: Any) -> bool:
+    """An ``Input``, or a root model choosing between ``Input``s (one body per action)."""
+    if isinstance(kind, type) and issubclass(kind, Input):
+        return True
+    if isinstance(kind, type) and issubclass(kind, RootModel):
+        union = get_args(kind.model_fields["root"].annotation)[0]
+        return all(_inputs(member) for member in get_args(union))
+    return False
+
+
+def test_every_request_body_is_an_input(app: FastAPI) -> None:
+    """So each gets the one text check (and unknown fields refused): bodies, forms included."""
+    bodies = [
+        (route.path, body.field_info.annotation)
+        for route in _routes(app.routes)
+        for body in route.dependant.body_params
+    ]
+    assert len(bodies) > 50
+    assert [path for path, kind in bodies if not _inputs(kind)] == []
