@@ -27,6 +27,7 @@ from pathlib import Path
 import asyncpg
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = os.environ.get(
     "TONGXIN_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -87,6 +88,8 @@ def run(backend: str, budget: Budget, workdir: Path) -> Outcome:
                     capture_output=True,
                     text=True,
                     check=False,
+                    cwd=workdir,  # schemathesis keeps a crash cache in its working directory
+                    env={**env, "SCHEMATHESIS_HOOKS": "fuzz.hooks", "PYTHONPATH": str(ROOT)},
                 )
                 exit_code = exit_code or result.returncode
                 output += f"\n=== as {role} ===\n{result.stdout}{result.stderr}"
