@@ -16,6 +16,7 @@ from services.api import problems
 from services.api.deps import IdempotencyReplay, replay_response
 from services.api.middleware import BodyLimit, RequestContext
 from services.api.routers import auth, meta, ops
+from services.api.safe_text import SafeText
 from shared.config import Settings, get_settings
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from shared.events import Waker
@@ -78,6 +79,7 @@ def create_app(
 
     problems.install(app)
     app.add_exception_handler(IdempotencyReplay, replay_response)
+    app.add_middleware(SafeText)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)  # outermost: its request id is on every response
     if settings.cors_origins:

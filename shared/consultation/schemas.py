@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_v
 
 from shared.consultation.workflows import CONSULTATION, INSTRUCTION_TASK, REPORT, SUGGESTION
 from shared.enums import ActionsOf, StatesOf
-from shared.schemas import Input, Resource
+from shared.schemas import Input, Patch, Resource
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -62,7 +62,9 @@ class PlatformCreate(Input):
     annual_target: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
 
-class PlatformUpdate(Input):
+class PlatformUpdate(Patch):
+    clearable = frozenset({"annual_target"})
+
     name: ShortName | None = None
     level: Level | None = None
     annual_target: Annotated[int, Field(ge=0, le=100_000)] | None = None
@@ -83,7 +85,7 @@ class PlanCreate(Input):
     )
 
 
-class PlanUpdate(Input):
+class PlanUpdate(Patch):
     title: Name | None = None
     topics: list[Topic] | None = Field(default=None, max_length=200)
     targets: dict[uuid.UUID, Annotated[int, Field(ge=0, le=100_000)]] | None = Field(
@@ -110,7 +112,7 @@ class CampaignCreate(Input):
         return self
 
 
-class CampaignUpdate(Input):
+class CampaignUpdate(Patch):
     name: Name | None = None
     starts_on: date | None = None
     ends_on: date | None = None
@@ -136,7 +138,9 @@ class ConsultationCreate(Input):
     venue: Name | None = None
 
 
-class ConsultationUpdate(Input):
+class ConsultationUpdate(Patch):
+    clearable = frozenset({"region_id", "campaign_id", "committee_id", "scheduled_at", "venue"})
+
     title: Name | None = None
     topic: Topic | None = None
     region_id: uuid.UUID | None = None
@@ -280,7 +284,7 @@ class ReportCreate(Input):
     consultation_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
 
 
-class ReportUpdate(Input):
+class ReportUpdate(Patch):
     title: Name | None = None
     body: ReportBody | None = None
     consultation_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)

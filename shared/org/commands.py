@@ -38,6 +38,7 @@ from shared.org.models import (
     User,
 )
 from shared.org.schemas import check_role_links
+from shared.schemas import Duration
 from shared.tenancy import scoped
 
 M = TypeVar("M", bound=Keyed)
@@ -65,7 +66,7 @@ _REFERENCES: dict[str, type[Base]] = {
 }
 
 # Settings as the API writes them (durations in ISO 8601), for the JSON column and the audit log.
-_as_json = TypeAdapter(dict[str, Any])
+_as_json = TypeAdapter(dict[str, Duration | list[Duration] | str])
 
 
 async def _committees(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> list[Committee]:

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from shared.config import known_timezone
 from shared.enums import ActorRole
-from shared.schemas import Input, Resource
+from shared.schemas import Duration, Input, Patch, Resource, Within
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -28,20 +27,6 @@ Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 UserRole = Literal["admin", "staff", "leader", "member", "expert", "department", "auditor"]
 Scope = Literal["read", "webhooks"]
 RegionLevel = Literal["town", "village"]
-
-
-class Patch(Input):
-    """A PATCH body: a field left out stays as it is; ``null`` clears only the fields listed in
-    ``clearable`` (the others are required columns, so null there is bad input, a 422)."""
-
-    clearable: ClassVar[frozenset[str]] = frozenset()
-
-    @field_validator("*")
-    @classmethod
-    def _null_only_where_clearable(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name not in cls.clearable:
-            raise ValueError("may not be null")
-        return value
 
 
 class UserCreate(Input):
@@ -219,7 +204,14 @@ class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The secret key. Shown this once; store it now.")
 
 
-Duration = Annotated[timedelta, Field(gt=timedelta(0))]
+# Each deadline setting within a range the office could mean: a second at the least (the worker
+# tests run whole ladders in seconds), and at the most what a yearly cycle can use.
+_SECOND, _DAY = timedelta(seconds=1), timedelta(days=1)
+ReminderBefore = Annotated[Duration, Within(_SECOND, 90 * _DAY)]
+EscalationStep = Annotated[Duration, Within(_SECOND, 365 * _DAY)]
+EvaluationReminder = Annotated[Duration, Within(_SECOND, 90 * _DAY)]
+ResponseWindow = Annotated[Duration, Within(_SECOND, 365 * _DAY)]
+RatingReminder = Annotated[Duration, Within(_SECOND, 365 * _DAY)]
 
 
 class SettingsOut(BaseModel):
@@ -228,22 +220,22 @@ class SettingsOut(BaseModel):
     name: str
     version: int
     timezone: str
-    reminder_before: timedelta
-    escalation_after: list[timedelta]
-    evaluation_reminder_after: timedelta
-    suggestion_response_window: timedelta
-    task_window: timedelta
-    rating_reminder_before: timedelta
+    reminder_before: Duration
+    escalation_after: list[Duration]
+    evaluation_reminder_after: Duration
+    suggestion_response_window: Duration
+    task_window: Duration
+    rating_reminder_before: Duration
 
 
 class SettingsUpdate(Patch):
-    timezone: str | None = None
-    reminder_before: Duration | None = None
-    escalation_after: list[Duration] | None = Field(default=None, min_length=1, max_length=5)
-    evaluation_reminder_after: Duration | None = None
-    suggestion_response_window: Duration | None = None
-    task_window: Duration | None = None
-    rating_reminder_before: Duration | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    reminder_before: ReminderBefore | None = None
+    escalation_after: list[EscalationStep] | None = Field(default=None, min_length=1, max_length=5)
+    evaluation_reminder_after: EvaluationReminder | None = None
+    suggestion_response_window: ResponseWindow | None = None
+    task_window: ResponseWindow | None = None
+    rating_reminder_before: RatingReminder | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -276,6 +268,22 @@ class TokenOut(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     refresh_token: str
+
+
+class LoginForm(Input):
+    """The OAuth2 password form of ``POST /auth/token`` (an ``Input``, so its text is checked
+    like every other request body's)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_type: Annotated[str, StringConstraints(pattern="^password$")] | None = None
+    # Unbounded, as a login page takes them: a wrong one of any length is a 401 and counts
+    # towards the rate limit.
+    username: str
+    password: str
+    scope: Annotated[str, StringConstraints(max_length=1000)] = ""
+    client_id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    client_secret: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
 class RefreshIn(Input):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.schemas import Input, Resource
+from shared.schemas import Input, Patch, Resource
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -24,7 +24,7 @@ class BranchCreate(Input):
     active: bool = True
 
 
-class BranchUpdate(Input):
+class BranchUpdate(Patch):
     name: Title | None = None
     active: bool | None = None
 
@@ -41,7 +41,9 @@ class PartnerCreate(Input):
     since: date | None = None
 
 
-class PartnerUpdate(Input):
+class PartnerUpdate(Patch):
+    clearable = frozenset({"field", "since"})
+
     name: Title | None = None
     field: Area | None = None
     since: date | None = None
@@ -62,7 +64,7 @@ class JointActivityCreate(Input):
     party_member_participations: Count = 0
 
 
-class JointActivityUpdate(Input):
+class JointActivityUpdate(Patch):
     kind: JointActivityKind | None = None
     title: Title | None = None
     held_on: date | None = None
@@ -84,7 +86,7 @@ class ThemeTaskCreate(Input):
     done: bool = False
 
 
-class ThemeTaskUpdate(Input):
+class ThemeTaskUpdate(Patch):
     area: Area | None = None
     title: Title | None = None
     done: bool | None = None
@@ -104,7 +106,9 @@ class ProblemSolvedCreate(Input):
     theme_task_id: uuid.UUID | None = None
 
 
-class ProblemSolvedUpdate(Input):
+class ProblemSolvedUpdate(Patch):
+    clearable = frozenset({"description"})
+
     title: Title | None = None
     description: Description | None = None
     solved_on: date | None = None

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from shared.enums import StatesOf
 from shared.org.schemas import Latitude, Longitude, Name
-from shared.schemas import Input, Resource
+from shared.schemas import Input, Patch, Resource
 from shared.studio.workflows import CONTACT_REQUEST, STUDIO_RATING
 
 StudioKind = Literal["studio", "parlour", "post"]
@@ -28,13 +28,6 @@ LongText = Annotated[str, StringConstraints(max_length=10_000)]
 Comment = Annotated[str, StringConstraints(max_length=2000)]
 
 
-def _no_nulls(model: BaseModel, fields: tuple[str, ...]) -> None:
-    """A PATCH may leave a required field out, but may not set it to null."""
-    for name in fields:
-        if name in model.model_fields_set and getattr(model, name) is None:
-            raise ValueError(f"{name} cannot be null")
-
-
 # --- studios ---------------------------------------------------------------------------------
 
 
@@ -50,7 +43,9 @@ class StudioCreate(Input):
     active: bool = True
 
 
-class StudioUpdate(Input):
+class StudioUpdate(Patch):
+    clearable = frozenset({"region_id", "address", "convener_member_id", "theme"})
+
     kind: StudioKind | None = None
     name: Name | None = None
     region_id: uuid.UUID | None = None
@@ -60,11 +55,6 @@ class StudioUpdate(Input):
     convener_member_id: uuid.UUID | None = None
     theme: Theme | None = None
     active: bool | None = None
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> StudioUpdate:
-        _no_nulls(self, ("kind", "name", "lat", "lon", "active"))
-        return self
 
 
 class CurrentRating(BaseModel):
@@ -151,14 +141,11 @@ class MembershipCreate(Input):
         return self
 
 
-class MembershipUpdate(Input):
+class MembershipUpdate(Patch):
+    clearable = frozenset({"until"})
+
     since: date | None = None
     until: date | None = None
-
-    @model_validator(mode="after")
-    def _since_stays_set(self) -> MembershipUpdate:
-        _no_nulls(self, ("since",))
-        return self
 
 
 class MembershipOut(Resource):
@@ -221,7 +208,9 @@ class ActivityCreate(Input):
     public_reach: Annotated[int, Field(ge=0, le=10_000_000)] = 0
 
 
-class ActivityUpdate(Input):
+class ActivityUpdate(Patch):
+    clearable = frozenset({"studio_id", "sector_id"})
+
     kind: ActivityKind | None = None
     title: Name | None = None
     studio_id: uuid.UUID | None = None
@@ -229,11 +218,6 @@ class ActivityUpdate(Input):
     held_on: date | None = None
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
     public_reach: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> ActivityUpdate:
-        _no_nulls(self, ("kind", "title", "held_on", "member_ids", "public_reach"))
-        return self
 
 
 class ActivityOut(Resource):

@@ -9,14 +9,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from shared.enums import StatesOf
-from shared.schemas import Input, Resource
+from shared.schemas import Duration, Input, Patch, Resource, Round, Within, Year
 from shared.supervision.workflows import SUPERVISION_CASE, SUPERVISION_TOPIC
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Comment = Annotated[str, StringConstraints(max_length=5_000)]
-Window = Annotated[timedelta, Field(gt=timedelta(0), le=timedelta(days=3660))]
-Year = Annotated[int, Field(ge=1949, le=2100)]
+Window = Annotated[Duration, Within(timedelta(seconds=1), timedelta(days=3660))]
 Rounds = Annotated[int, Field(ge=1, le=10)]
 DepartmentIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 TopicKind = Literal["special_collective", "proposal", "follow_up"]
@@ -40,7 +39,9 @@ class TopicCreate(Input):
     consultation_id: uuid.UUID | None = None
 
 
-class TopicUpdate(Input):
+class TopicUpdate(Patch):
+    clearable = frozenset({"lead_committee_id", "follow_up_after", "consultation_id"})
+
     year: Year | None = None
     title: Title | None = None
     kind: TopicKind | None = None
@@ -58,8 +59,8 @@ class TopicOut(Resource):
     kind: TopicKind
     lead_committee_id: uuid.UUID | None
     department_ids: list[uuid.UUID]
-    feedback_window: timedelta
-    follow_up_after: timedelta | None
+    feedback_window: Duration
+    follow_up_after: Duration | None
     max_rounds: int
     consultation_id: uuid.UUID | None
     state: TopicState
@@ -73,7 +74,7 @@ class CaseCreate(Input):
     department_ids: DepartmentIds
 
 
-class CaseUpdate(Input):
+class CaseUpdate(Patch):
     title: Title | None = None
     issue: Body | None = None
     recommendation: Body | None = None
@@ -109,7 +110,7 @@ class TopicFilters(BaseModel):
 
 
 class RoundFilter(BaseModel):
-    round: Annotated[int, Field(ge=1)] | None = None
+    round: Round | None = None
 
 
 class FeedbackOut(Resource):

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from shared.enums import OneOf
-from shared.schemas import Input, Resource
+from shared.schemas import Input, Patch, Resource
 from shared.webhook import catalog
 
 EventType = Annotated[str, OneOf(catalog.EVENT_TYPES)]
@@ -28,7 +28,7 @@ class SubscriptionCreate(Input):
     description: str = Field(default="", max_length=500)
 
 
-class SubscriptionUpdate(Input):
+class SubscriptionUpdate(Patch):
     url: Url | None = None
     event_types: EventTypes | None = None
     description: str | None = Field(default=None, max_length=500)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Form, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import CurrentActor, Session, require, settings_of
@@ -17,7 +16,7 @@ from shared.config import Settings
 from shared.errors import Invalid, Unauthenticated
 from shared.org import commands, queries, sessions
 from shared.org.models import User
-from shared.org.schemas import MeOut, PasswordChange, RefreshIn, TokenOut
+from shared.org.schemas import LoginForm, MeOut, PasswordChange, RefreshIn, TokenOut
 
 router = api_router(tags=["auth"])
 
@@ -46,7 +45,7 @@ def _tokens(settings: Settings, user: User, refresh_token: str) -> TokenOut:
 async def token(
     request: Request,
     session: Session,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
 ) -> TokenOut | JSONResponse:
     settings = settings_of(request)
     user = await commands.authenticate(

@@ -15,6 +15,7 @@ from shared.auth import OFFICE_READERS, Actor, Role
 from shared.party import commands, queries
 from shared.party import schemas as s
 from shared.party.models import JointActivity, PartyBranch, PartyPartner, ProblemSolved, ThemeTask
+from shared.schemas import Year
 
 router = api_router()
 
@@ -28,8 +29,8 @@ class ActivityFilters(Filters):
 
 
 class ThemeTaskFilters(Filters):
-    year: int | None = None
-    area: str | None = None
+    year: Year | None = None
+    area: s.Area | None = None
 
 
 class PartnerFilters(Filters):
