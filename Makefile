@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +33,12 @@ lint: install
 bench: install
 	scripts/services.sh
 	$(BIN)/python -m bench $(ONLY)
+
+# Schemathesis, every operation and phase, as an admin, on a fresh PostgreSQL database (under
+# 10 minutes); `make fuzz FUZZ="sqlite --max-examples 5"` for other budgets (python -m fuzz -h).
+fuzz: install
+	scripts/services.sh
+	$(BIN)/python -m fuzz $(FUZZ)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

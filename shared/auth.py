@@ -1,4 +1,4 @@
-"""Who is acting: roles, the actor, password hashing, JWTs and API-key secrets.
+"""Who is acting: roles, the actor, password hashing, JWTs, API-key and refresh-token secrets.
 
 The primitives only; looking users and keys up is the ``org`` context's job.
 """
@@ -118,9 +118,19 @@ API_KEY_PREFIX = "txk_"
 def new_api_key() -> tuple[str, str, str]:
     """A fresh key: (the secret shown once, its lookup prefix, its stored hash)."""
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    return key, key[: len(API_KEY_PREFIX) + 8], hash_api_key(key)
+    return key, key[: len(API_KEY_PREFIX) + 8], hash_secret(key)
 
 
-def hash_api_key(key: str) -> str:
-    # Keys carry 256 random bits, so a fast hash is safe here (unlike passwords).
-    return hashlib.sha256(key.encode()).hexdigest()
+REFRESH_TOKEN_PREFIX = "txr_"
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """A fresh refresh token: (the secret handed to the client, its stored hash)."""
+    token = REFRESH_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_secret(token)
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a random secret (an API key, a refresh token). They carry 256 random
+    bits, so a fast hash is safe here (unlike passwords) and lookups stay one index probe."""
+    return hashlib.sha256(secret.encode()).hexdigest()

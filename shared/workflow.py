@@ -68,8 +68,11 @@ class Workflow:
         (an automatic move is the worker's alone)."""
         action = self.action(action_name)
         if action is not None and not action.performable_by(actor):
-            who = "the worker's alone" if action.auto else f"not open to a {actor.role.value}"
-            raise Forbidden(f"'{action_name}' on a {self.name} is {who}.")
+            if action.auto:
+                raise Forbidden(f"'{action_name}' on a {self.name} is the worker's alone.")
+            raise Forbidden(
+                f"'{action_name}' on a {self.name} is not open to a {actor.role.value}."
+            )
 
     def check_state(self, action_name: str, state: str, actor: Actor) -> Action:
         """409 ``invalid_transition``, naming the state and the actions open to ``actor``, when

@@ -43,6 +43,9 @@ REDIS_URL = os.environ.get("TONGXIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Each run has its own databases and queue, so runs side by side never disturb each other.
 RUN = f"{os.getpid()}"
+# Runs share Redis database 15: this run's arq queue (and so its jobs' keys) is its own, named
+# afresh each run so a pid reused after a crash never inherits stale jobs. Never FLUSHDB.
+QUEUE = f"tongxin-test:{RUN}:{uuid.uuid4().hex[:8]}"
 PASSWORD = "correct horse battery"
 
 # Cheap argon2 parameters for the many users tests make (a hash records its own parameters, so
@@ -82,6 +85,11 @@ def pytest_configure(config: pytest.Config) -> None:
         print(f"\n!!!!! {name.upper()} IS NOT REACHABLE: its tests are SKIPPED !!!!!\n")
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SERVICES.get("redis"):
+        asyncio.run(wipe_queue())  # leave nothing of this run behind in the shared database
+
+
 def needs(service: str) -> None:
     if not SERVICES.get(service):
         pytest.skip(f"{service} is not reachable")
@@ -113,10 +121,24 @@ async def migrate(url: str) -> None:
 
 
 def test_settings(url: str, **overrides: Any) -> Settings:
-    return Settings(env="test", database_url=url, queue_name=f"tongxin-test:{RUN}", **overrides)
+    return Settings(env="test", database_url=url, queue_name=QUEUE, **overrides)
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+async def wipe_queue(queue: str = QUEUE) -> int:
+    """What a Redis restart without persistence does to this run's queue: its jobs and their
+    keys go, other runs' keys stay (they share the database). Returns how many jobs it held."""
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        job_ids = [j.decode() for j in await redis.zrange(queue, 0, -1)]
+        prefixes = ("arq:job:", "arq:in-progress:", "arq:retry:", "arq:result:")
+        keys = [prefix + job_id for job_id in job_ids for prefix in prefixes]
+        await redis.delete(queue, f"{queue}:health-check", *keys)
+        return len(job_ids)
+    finally:
+        await redis.aclose()
 
 
 @asynccontextmanager

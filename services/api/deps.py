@@ -1,4 +1,7 @@
-"""The request boundary: one transaction per request, the caller, role rules, HTTP conventions."""
+"""The request boundary: the caller (authenticated once, here), role rules, HTTP conventions.
+
+Each request's database work is its unit of work (``services.api.unit_of_work``); ``Session``
+hands routes its session."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import functools
 import hashlib
 import logging
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -16,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.unit_of_work import unit_of_work
 from shared import clock, idempotency
-from shared.auth import API_KEY_PREFIX, Actor, Role, hash_api_key, read_token
+from shared.auth import API_KEY_PREFIX, Actor, Role, hash_secret, read_token
 from shared.config import Settings
 from shared.errors import Forbidden, Invalid, Unauthenticated, VersionMismatch
 from shared.org import commands as org_commands
 from shared.org import queries as org_queries
+from shared.org import sessions
 from shared.pagination import Page
 
 log = logging.getLogger("tongxin.api")
@@ -56,18 +61,29 @@ async def _authenticate(request: Request) -> Actor:
         raise Unauthenticated("Send 'Authorization: Bearer <token or API key>'.")
     if token.startswith(API_KEY_PREFIX):
         return await _api_key_actor(await _session(request), token)
-    actor, expires = _token_actor(settings_of(request).secret, token)
-    if expires <= clock.now().timestamp():
+    actor, expires, epoch = _token_actor(settings_of(request).secret, token)
+    now = clock.now().timestamp()
+    if expires <= now:
         raise Unauthenticated("The token has expired.")
+    assert actor.id is not None  # access tokens are issued to users
+    cached = _epochs.get(actor.id)
+    # An entry stamped further ahead than the window means the clock stepped back: re-read.
+    if cached is not None and 0 < cached[1] - now <= _EPOCH_TTL_SECONDS:
+        current = cached[0]
+    else:
+        current = await _read_epoch(request, actor.id, now)
+    if current != epoch:
+        raise Unauthenticated("The session has ended (password, role or account changed).")
     return actor
 
 
 @functools.lru_cache(maxsize=4096)
-def _token_actor(secret: str, token: str) -> tuple[Actor, float]:
-    """The actor of a valid access token, and when it expires. Remembered, because a client
-    sends the same token with every request for its whole lifetime and checking its signature
-    each time costs more than the rest of a small read; only valid tokens are remembered (an
-    exception is not), and expiry is checked on every request by the caller."""
+def _token_actor(secret: str, token: str) -> tuple[Actor, float, int]:
+    """The actor of a valid access token, when it expires and its session epoch. Remembered,
+    because a client sends the same token with every request for its whole lifetime and
+    checking its signature each time costs more than the rest of a small read; only valid
+    tokens are remembered (an exception is not), and expiry and epoch are checked on every
+    request by the caller."""
     claims = read_token(secret, token, kind="access")
     try:
         actor = Actor(
@@ -79,9 +95,38 @@ def _token_actor(secret: str, token: str) -> tuple[Actor, float]:
             member_id=_uuid_or_none(claims.get("mem")),
             expert_id=_uuid_or_none(claims.get("exp_id")),
         )
-    except (KeyError, ValueError) as exc:
+        # Tokens from before epochs existed carry none: epoch 0, every user's first.
+        epoch = int(claims.get("ep", 0))
+    except (KeyError, ValueError, TypeError) as exc:
         raise Unauthenticated("The token is not valid.") from exc
-    return actor, float(claims["exp"])
+    return actor, float(claims["exp"]), epoch
+
+
+# How long a process trusts what it last read of a user's session epoch: the contract gives a
+# revoked access token at most 60 s, and a read pays a dict lookup instead of a query.
+EPOCH_CACHE_TTL = timedelta(seconds=60)
+_EPOCH_TTL_SECONDS = EPOCH_CACHE_TTL.total_seconds()
+_EPOCH_CACHE_SIZE = 10_000
+# user id -> (their epoch, or None when inactive or gone; until when it may be trusted)
+_epochs: dict[uuid.UUID, tuple[int | None, float]] = {}
+
+
+async def _read_epoch(request: Request, user_id: uuid.UUID, now: float) -> int | None:
+    """The user's session epoch from the database, remembered for the cache window."""
+    epoch: int | None
+    try:
+        work = unit_of_work(request)
+    except KeyError:  # a route outside the API's routers (the foundation bench's bare app)
+        async with request.app.state.read_sessionmaker() as session:
+            epoch = await sessions.session_epoch(session, user_id)
+    else:
+        # The request's own session: on SQLite a second connection would queue behind the
+        # request's write lock.
+        epoch = await sessions.session_epoch(await work.session(), user_id)
+    if len(_epochs) >= _EPOCH_CACHE_SIZE:
+        _epochs.clear()  # crude, and rare: a process seeing 10,000 users within a minute
+    _epochs[user_id] = (epoch, now + _EPOCH_TTL_SECONDS)
+    return epoch
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
@@ -89,7 +134,7 @@ def _uuid_or_none(value: str | None) -> uuid.UUID | None:
 
 
 async def _api_key_actor(session: AsyncSession, key: str) -> Actor:
-    api_key = await org_queries.active_api_key(session, hash_api_key(key))
+    api_key = await org_queries.active_api_key(session, hash_secret(key))
     if api_key is None:
         raise Unauthenticated("The API key is not valid or was revoked.")
     await org_commands.note_api_key_use(session, api_key)

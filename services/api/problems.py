@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.api.i18n import ProblemResponse
 from shared.errors import DomainError
 from shared.observability import request_id_var
 
@@ -79,7 +80,8 @@ def problem(
     if errors is not None:
         body["errors"] = errors
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    # Rendered in the caller's language (Accept-Language) as it is sent: services/api/i18n.py.
+    return ProblemResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def domain_problem(exc: DomainError) -> JSONResponse:
@@ -110,6 +112,11 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
         }
         for err in raw
     ]
+    return invalid(errors)
+
+
+def invalid(errors: list[dict[str, Any]]) -> JSONResponse:
+    """422 ``validation_error`` naming each bad input by ``loc`` (as FastAPI's own checks do)."""
     detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:5])
     return problem(422, "validation_error", "Invalid input", detail, errors=errors)
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.deps import Session, check_if_match, respond
 from shared import audit
 from shared.auth import Actor
+from shared.enums import ActorRole
 
 
 class TimelineEntry(BaseModel):
@@ -21,7 +22,7 @@ class TimelineEntry(BaseModel):
 
     at: datetime
     actor: str
-    actor_role: str
+    actor_role: ActorRole
     action: str
     from_state: str | None = Field(alias="from", serialization_alias="from")
     to: str | None

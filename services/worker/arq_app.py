@@ -191,6 +191,9 @@ def build_worker(settings: Settings, *, handle_signals: bool = True, **ctx: Any)
         cron_jobs=[
             cron(
                 sweep_job,
+                # arq's job keys are not per queue: a cron id of its own per queue keeps two
+                # deployments (or test runs) sharing a Redis database from taking each other's tick.
+                name=f"cron:sweep_job:{settings.queue_name}",
                 second=_sweep_seconds(settings.sweep_interval.total_seconds()),
                 run_at_startup=True,
                 unique=True,

@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 from typing import TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
@@ -18,15 +19,18 @@ from shared.consultation import deadlines, queries
 from shared.consultation.models import Consultation, InstructionTask, Report, Suggestion
 from shared.consultation.report_commands import mark_task_overdue
 from shared.consultation.workflows import CONSULTATION, INSTRUCTION_TASK, REPORT, SUGGESTION
+from shared.db import Keyed
 from shared.events import Event
 from shared.timers import Timer
-from shared.workflow import note, transition
+from shared.workflow import locked, note, transition
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Keyed)
 
 
 async def _locked(session: AsyncSession, model: type[M], object_id: uuid.UUID) -> M | None:
-    return await session.get(model, object_id, with_for_update=True, populate_existing=True)
+    # Locked once: the transition that follows finds the lock held.
+    row: M | None = await locked(session, select(model).where(model.id == object_id))
+    return row
 
 
 @on_event(

@@ -43,6 +43,7 @@ class Platform(Keyed, Tenant, Versioned, Base):
         UniqueConstraint("organisation_id", "name"),
         CheckConstraint("level IN ('district','town','village')", name="level"),
         CheckConstraint("annual_target IS NULL OR annual_target >= 0", name="annual_target"),
+        Index("ix_platforms_org_id", "organisation_id", "id"),
     )
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(10))
@@ -53,7 +54,10 @@ class Plan(Keyed, Tenant, Versioned, Base):
     """年度协商计划: the year's topics and per-platform targets."""
 
     __tablename__ = "consultation_plans"
-    __table_args__ = (UniqueConstraint("organisation_id", "year"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year"),
+        Index("ix_consultation_plans_org_id", "organisation_id", "id"),
+    )
     year: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -68,6 +72,7 @@ class Campaign(Keyed, Tenant, Versioned, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "name"),
         CheckConstraint("ends_on >= starts_on", name="period"),
+        Index("ix_campaigns_org_id", "organisation_id", "id"),
     )
     name: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date] = mapped_column(Date)
@@ -98,6 +103,7 @@ class Consultation(Keyed, Tenant, Versioned, Stateful, Base):
             postgresql_using="gin",
             postgresql_ops={"topic": "gin_trgm_ops"},
         ),
+        Index("ix_consultations_org_id", "organisation_id", "id"),
     )
     title: Mapped[str] = mapped_column(String(200))
     topic: Mapped[str] = mapped_column(Text)
@@ -126,6 +132,7 @@ class Attendance(Keyed, Tenant, Versioned, Base):
         UniqueConstraint("consultation_id", "expert_id"),
         CheckConstraint("(member_id IS NULL) <> (expert_id IS NULL)", name="one_attendee"),
         Index("ix_attendances_member_id", "member_id"),
+        Index("ix_attendances_org_id", "organisation_id", "id"),
     )
     consultation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
@@ -148,7 +155,10 @@ class SuggestionResponse(Keyed, Tenant, Versioned, Base):
     """A forwarded department's answer, proposing an adoption class."""
 
     __tablename__ = "suggestion_responses"
-    __table_args__ = (UniqueConstraint("suggestion_id", "department_id"),)
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "department_id"),
+        Index("ix_suggestion_responses_org_id", "organisation_id", "id"),
+    )
     suggestion_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
     )
@@ -168,6 +178,7 @@ class Suggestion(Keyed, Tenant, Versioned, Stateful, Base):
         ),
         Index("ix_suggestions_org_state_id", "organisation_id", "state", "id"),
         Index("ix_suggestions_consultation_state", "consultation_id", "state"),
+        Index("ix_suggestions_org_id", "organisation_id", "id"),
     )
     consultation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("consultations.id", ondelete="CASCADE")
@@ -213,6 +224,7 @@ class Report(Keyed, Tenant, Versioned, Stateful, Base):
         CheckConstraint(
             "kind IN ('special_report','research_report','consultation_summary')", name="kind"
         ),
+        Index("ix_reports_org_id", "organisation_id", "id"),
     )
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
@@ -231,7 +243,10 @@ class Instruction(Keyed, Tenant, Versioned, Base):
     """批示: a leader's directive on a report, assigning departments."""
 
     __tablename__ = "instructions"
-    __table_args__ = (CheckConstraint("leader_tier IN ('principal','other')", name="leader_tier"),)
+    __table_args__ = (
+        CheckConstraint("leader_tier IN ('principal','other')", name="leader_tier"),
+        Index("ix_instructions_org_id", "organisation_id", "id"),
+    )
     report_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), index=True
     )
@@ -249,6 +264,8 @@ class InstructionTask(Keyed, Tenant, Versioned, Stateful, Base):
     __table_args__ = (
         UniqueConstraint("instruction_id", "department_id"),
         Index("ix_instruction_tasks_department", "department_id", "id"),
+        Index("ix_instruction_tasks_org_id", "organisation_id", "id"),
+        Index("ix_instruction_tasks_org_state_id", "organisation_id", "state", "id"),
     )
     report_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), index=True
@@ -267,6 +284,7 @@ class CalendarToken(Keyed, Tenant, Versioned, Base):
     """A personal secret to subscribe to the sessions calendar by URL (phones send no headers)."""
 
     __tablename__ = "calendar_tokens"
+    __table_args__ = (Index("ix_calendar_tokens_org_id", "organisation_id", "id"),)
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), unique=True
     )

@@ -30,7 +30,7 @@ from shared.consultation.models import (
     suggestion_departments,
 )
 from shared.org.models import Organisation, User
-from shared.pagination import Page, paginate
+from shared.pagination import Page, decode_cursor, paginate
 from shared.tenancy import filtered, one, scoped
 
 
@@ -156,12 +156,12 @@ async def calendar_user(session: AsyncSession, token: str) -> User | None:
 # --- suggestions -----------------------------------------------------------------------------
 
 
-def _visible_suggestions(actor: Actor) -> Select[tuple[Suggestion]]:
+def _visible_suggestions(actor: Actor, after: uuid.UUID | None = None) -> Select[tuple[Suggestion]]:
     stmt = scoped(Suggestion, actor).options(
         selectinload(Suggestion.departments), selectinload(Suggestion.responses)
     )
     if actor.role is Role.department:
-        stmt = stmt.where(_forwarded_to(actor.department_id))
+        stmt = stmt.where(_forwarded_to(actor.department_id, after))
     elif actor.role is Role.member:
         stmt = stmt.where(Suggestion.proposer_member_id == actor.member_id)
     elif actor.role is Role.expert:
@@ -169,11 +169,14 @@ def _visible_suggestions(actor: Actor) -> Select[tuple[Suggestion]]:
     return stmt
 
 
-def _forwarded_to(department_id: uuid.UUID | None) -> Any:
-    return exists().where(
+def _forwarded_to(department_id: uuid.UUID | None, after: uuid.UUID | None = None) -> Any:
+    """``after`` (a page's cursor) bounds the links too: PostgreSQL does not carry ``id > ?``
+    across the join, and would read every earlier link of the department first."""
+    clause = exists().where(
         suggestion_departments.c.suggestion_id == Suggestion.id,
         suggestion_departments.c.department_id == department_id,
     )
+    return clause if after is None else clause.where(suggestion_departments.c.suggestion_id > after)
 
 
 async def get_suggestion(
@@ -193,13 +196,11 @@ async def suggestion_page(
     limit: int,
     cursor: str | None,
 ) -> Page[Suggestion]:
-    stmt = _visible_suggestions(actor)
-    if state is not None:
-        stmt = stmt.where(Suggestion.state == state)
-    if consultation_id is not None:
-        stmt = stmt.where(Suggestion.consultation_id == consultation_id)
+    after = decode_cursor(cursor) if cursor else None
+    equal = {"state": state, "consultation_id": consultation_id}
+    stmt = filtered(_visible_suggestions(actor, after), Suggestion, equal)
     if department_id is not None:
-        stmt = stmt.where(_forwarded_to(department_id))
+        stmt = stmt.where(_forwarded_to(department_id, after))
     return await paginate(session, stmt, Suggestion.id, limit=limit, cursor=cursor)
 
 
@@ -274,10 +275,7 @@ async def report_page(
     cursor: str | None,
 ) -> Page[Report]:
     stmt = scoped(Report, actor).options(selectinload(Report.consultations))
-    if state is not None:
-        stmt = stmt.where(Report.state == state)
-    if kind is not None:
-        stmt = stmt.where(Report.kind == kind)
+    stmt = filtered(stmt, Report, {"state": state, "kind": kind})
     return await paginate(session, stmt, Report.id, limit=limit, cursor=cursor)
 
 

@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
-from shared.schemas import Input, Resource
+from shared.consultation.workflows import CONSULTATION, INSTRUCTION_TASK, REPORT, SUGGESTION
+from shared.enums import ActionsOf, StatesOf
+from shared.schemas import Input, Patch, Resource
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -21,25 +23,17 @@ Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 ReportBody = Annotated[str, StringConstraints(max_length=30_000)]
 Comment = Annotated[str, StringConstraints(max_length=2_000)]
-ActionName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
 Year = Annotated[int, Field(ge=1949, le=2100)]
 Headcount = Annotated[int, Field(ge=0, le=1_000_000)]
 Level = Literal["district", "town", "village"]
 AdoptionClass = Literal["adopted", "partially_adopted", "planned", "for_reference", "not_adopted"]
-SuggestionStateName = Literal[
-    "proposed",
-    "forwarded",
-    "responded",
-    "adopted",
-    "partially_adopted",
-    "planned",
-    "for_reference",
-    "not_adopted",
-    "implemented",
-    "verified",
-    "merged",
-    "converted",
-]
+ProposerKind = Literal["member", "expert", "public", "department"]
+ReportKind = Literal["special_report", "research_report", "consultation_summary"]
+LeaderTier = Literal["principal", "other"]
+ConsultationState = Annotated[str, StatesOf(CONSULTATION)]
+SuggestionStateName = Annotated[str, StatesOf(SUGGESTION)]
+ReportState = Annotated[str, StatesOf(REPORT)]
+InstructionTaskState = Annotated[str, StatesOf(INSTRUCTION_TASK)]
 DepartmentIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=50)]
 
 
@@ -68,7 +62,9 @@ class PlatformCreate(Input):
     annual_target: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
 
-class PlatformUpdate(Input):
+class PlatformUpdate(Patch):
+    clearable = frozenset({"annual_target"})
+
     name: ShortName | None = None
     level: Level | None = None
     annual_target: Annotated[int, Field(ge=0, le=100_000)] | None = None
@@ -76,7 +72,7 @@ class PlatformUpdate(Input):
 
 class PlatformOut(Resource):
     name: str
-    level: str
+    level: Level
     annual_target: int | None
 
 
@@ -89,7 +85,7 @@ class PlanCreate(Input):
     )
 
 
-class PlanUpdate(Input):
+class PlanUpdate(Patch):
     title: Name | None = None
     topics: list[Topic] | None = Field(default=None, max_length=200)
     targets: dict[uuid.UUID, Annotated[int, Field(ge=0, le=100_000)]] | None = Field(
@@ -116,7 +112,7 @@ class CampaignCreate(Input):
         return self
 
 
-class CampaignUpdate(Input):
+class CampaignUpdate(Patch):
     name: Name | None = None
     starts_on: date | None = None
     ends_on: date | None = None
@@ -142,7 +138,9 @@ class ConsultationCreate(Input):
     venue: Name | None = None
 
 
-class ConsultationUpdate(Input):
+class ConsultationUpdate(Patch):
+    clearable = frozenset({"region_id", "campaign_id", "committee_id", "scheduled_at", "venue"})
+
     title: Name | None = None
     topic: Topic | None = None
     region_id: uuid.UUID | None = None
@@ -156,13 +154,13 @@ class ConsultationOut(Resource):
     title: str
     topic: str
     platform_id: uuid.UUID
-    level: str
+    level: Level
     region_id: uuid.UUID | None
     campaign_id: uuid.UUID | None
     committee_id: uuid.UUID | None
     scheduled_at: datetime | None
     venue: str | None
-    state: str
+    state: ConsultationState
     state_changed_at: datetime
     public_participants: int | None
     principal_leader_attended: bool
@@ -180,7 +178,7 @@ class ConsultationMove(Input):
     """``schedule`` (scheduled_at, venue — required unless already set), ``hold``
     (public_participants, principal_leader_attended), ``conclude`` (minutes), ``cancel``."""
 
-    action: ActionName
+    action: Annotated[str, ActionsOf(CONSULTATION)]
     comment: Comment | None = None
     scheduled_at: AwareDatetime | None = None
     venue: Name | None = None
@@ -218,7 +216,7 @@ class AttendanceOut(Resource):
 
 class SuggestionCreate(Input):
     content: Content
-    proposer_kind: Literal["member", "expert", "public", "department"] | None = Field(
+    proposer_kind: ProposerKind | None = Field(
         default=None, description="Staff must say; a member's or expert's own is implied"
     )
     proposer_member_id: uuid.UUID | None = None
@@ -228,18 +226,18 @@ class SuggestionCreate(Input):
 class ResponseOut(Resource):
     department_id: uuid.UUID
     text: str
-    proposed_class: str
+    proposed_class: AdoptionClass
 
 
 class SuggestionOut(Resource):
     consultation_id: uuid.UUID
     content: str
-    proposer_kind: str
+    proposer_kind: ProposerKind
     proposer_member_id: uuid.UUID | None
     proposer_expert_id: uuid.UUID | None
-    state: str
+    state: SuggestionStateName
     state_changed_at: datetime
-    adoption_class: str | None
+    adoption_class: AdoptionClass | None
     department_ids: list[uuid.UUID]
     response_due_at: datetime | None
     overdue: bool
@@ -261,7 +259,7 @@ class SuggestionMove(Input):
     """``forward`` (department_ids), ``respond`` (text, proposed_class), ``classify`` (class),
     ``implement``, ``verify``, ``merge`` (into_id), ``convert`` (report_id)."""
 
-    action: ActionName
+    action: Annotated[str, ActionsOf(SUGGESTION)]
     comment: Comment | None = None
     department_ids: DepartmentIds | None = None
     text: LongText | None = None
@@ -280,24 +278,24 @@ class SuggestionMove(Input):
 
 
 class ReportCreate(Input):
-    kind: Literal["special_report", "research_report", "consultation_summary"]
+    kind: ReportKind
     title: Name
     body: ReportBody = ""
     consultation_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
 
 
-class ReportUpdate(Input):
+class ReportUpdate(Patch):
     title: Name | None = None
     body: ReportBody | None = None
     consultation_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)
 
 
 class ReportOut(Resource):
-    kind: str
+    kind: ReportKind
     title: str
     body: str
     consultation_ids: list[uuid.UUID]
-    state: str
+    state: ReportState
     state_changed_at: datetime
     submitted_on: date | None
 
@@ -305,7 +303,7 @@ class ReportOut(Resource):
 class ReportMove(Input):
     """``submit`` (submitted_on: the business date, default today in the organisation)."""
 
-    action: ActionName
+    action: Annotated[str, ActionsOf(REPORT)]
     comment: Comment | None = None
     submitted_on: date | None = None
 
@@ -317,7 +315,7 @@ class ReportMove(Input):
 
 class InstructionCreate(Input):
     leader_name: ShortName
-    leader_tier: Literal["principal", "other"]
+    leader_tier: LeaderTier
     text: LongText
     instructed_on: date | None = Field(default=None, description="Default: today")
     department_ids: DepartmentIds
@@ -326,7 +324,7 @@ class InstructionCreate(Input):
 class InstructionOut(Resource):
     report_id: uuid.UUID
     leader_name: str
-    leader_tier: str
+    leader_tier: LeaderTier
     text: str
     instructed_on: date
     department_ids: list[uuid.UUID]
@@ -338,7 +336,7 @@ class InstructionTaskOut(Resource):
     department_id: uuid.UUID
     due_at: datetime
     overdue: bool
-    state: str
+    state: InstructionTaskState
     state_changed_at: datetime
     feedback: str | None
     feedback_at: datetime | None
@@ -347,7 +345,7 @@ class InstructionTaskOut(Resource):
 class InstructionTaskMove(Input):
     """``feedback`` (department: text), ``confirm``, ``reject`` (staff)."""
 
-    action: ActionName
+    action: Annotated[str, ActionsOf(INSTRUCTION_TASK)]
     comment: Comment | None = None
     text: LongText | None = None
 

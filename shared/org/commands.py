@@ -24,6 +24,7 @@ from shared.auth import (
 )
 from shared.db import Base, Keyed, uuid7
 from shared.errors import Conflict, Invalid, RateLimited
+from shared.org import sessions
 from shared.org.models import (
     ApiKey,
     Committee,
@@ -37,6 +38,7 @@ from shared.org.models import (
     User,
 )
 from shared.org.schemas import check_role_links
+from shared.schemas import Duration
 from shared.tenancy import scoped
 
 M = TypeVar("M", bound=Keyed)
@@ -64,7 +66,7 @@ _REFERENCES: dict[str, type[Base]] = {
 }
 
 # Settings as the API writes them (durations in ISO 8601), for the JSON column and the audit log.
-_as_json = TypeAdapter(dict[str, Any])
+_as_json = TypeAdapter(dict[str, Duration | list[Duration] | str])
 
 
 async def _committees(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> list[Committee]:
@@ -173,8 +175,31 @@ async def update_user(
     password = values.pop("password", None)
     if password is not None:
         user.password_hash = hash_password(password)
+    if password is not None or _ends_sessions(user, values):
+        await sessions.revoke_all(session, user)
     updated: User = await update(session, actor, user, values)
     return updated
+
+
+# What a user's tokens vouch for: a change to any of these ends their sessions.
+_SESSION_FIELDS = ("role", "department_id", "member_id", "expert_id")
+
+
+def _ends_sessions(user: User, values: dict[str, Any]) -> bool:
+    if values.get("active") is False and user.active:
+        return True
+    return any(f in values and values[f] != getattr(user, f) for f in _SESSION_FIELDS)
+
+
+async def change_password(
+    session: AsyncSession, actor: Actor, user: User, new_password: str
+) -> None:
+    """The user's own password change (the current one already checked): every session ends."""
+    if new_password.casefold() == user.username.casefold():
+        raise Invalid("The new password may not be the username.", loc=["body", "new_password"])
+    user.password_hash = hash_password(new_password)
+    await sessions.revoke_all(session, user)
+    audit.record(session, actor, entity_type="user", entity_id=user.id, action="password_changed")
 
 
 # --- API keys --------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class User(Keyed, Tenant, Versioned, Base):
             "role IN ('admin','staff','leader','member','expert','department','auditor')",
             name="role",
         ),
+        Index("ix_users_org_id", "organisation_id", "id"),
     )
 
     # Unique across the platform: one login page serves every organisation.
@@ -72,13 +73,19 @@ class User(Keyed, Tenant, Versioned, Base):
     member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
     expert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("experts.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped when the password, role (or its links) or active flag changes; access tokens carry
+    # the epoch they were issued in and stop working once it moves on (shared.org.sessions).
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Sector(Keyed, Tenant, Versioned, Base):
     """界别."""
 
     __tablename__ = "sectors"
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        Index("ix_sectors_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(100))
 
 
@@ -86,7 +93,10 @@ class Committee(Keyed, Tenant, Versioned, Base):
     """专委会."""
 
     __tablename__ = "committees"
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        Index("ix_committees_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(100))
 
 
@@ -94,7 +104,10 @@ class Department(Keyed, Tenant, Versioned, Base):
     """承办单位 / 职能部门."""
 
     __tablename__ = "departments"
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        Index("ix_departments_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(200))
 
 
@@ -105,6 +118,7 @@ class Region(Keyed, Tenant, Versioned, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "parent_id", "name"),
         CheckConstraint("level IN ('town','village')", name="level"),
+        Index("ix_regions_org_id", "organisation_id", "id"),
     )
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(10))
@@ -125,7 +139,10 @@ class Member(Keyed, Tenant, Versioned, Base):
     """委员."""
 
     __tablename__ = "members"
-    __table_args__ = (Index("ix_members_org_sector", "organisation_id", "sector_id"),)
+    __table_args__ = (
+        Index("ix_members_org_sector_id", "organisation_id", "sector_id", "id"),
+        Index("ix_members_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(100))
     sector_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sectors.id"))
     standing: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -146,6 +163,7 @@ class Expert(Keyed, Tenant, Versioned, Base):
     """专家 (应用型智库), by field and batch."""
 
     __tablename__ = "experts"
+    __table_args__ = (Index("ix_experts_org_id", "organisation_id", "id"),)
     name: Mapped[str] = mapped_column(String(100))
     field: Mapped[str] = mapped_column(String(100))
     batch: Mapped[int] = mapped_column(default=1)
@@ -157,11 +175,28 @@ class ApiKey(Keyed, Tenant, Versioned, Base):
     """An integrator's key: stored hashed, shown once."""
 
     __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_org_id", "organisation_id", "id"),)
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(20), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class RefreshToken(Keyed, Base):
+    """One refresh token of a login's chain (its family): stored as a SHA-256 digest, used once.
+    Presenting a used one again means it leaked, and revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -12,14 +12,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from shared import clock
 from shared.config import known_timezone
-from shared.schemas import Input, Resource
+from shared.enums import ActorRole
+from shared.schemas import Duration, Input, Patch, Resource, Within
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -28,20 +28,7 @@ Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-
 Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 UserRole = Literal["admin", "staff", "leader", "member", "expert", "department", "auditor"]
 Scope = Literal["read", "webhooks"]
-
-
-class Patch(Input):
-    """A PATCH body: a field left out stays as it is; ``null`` clears only the fields listed in
-    ``clearable`` (the others are required columns, so null there is bad input, a 422)."""
-
-    clearable: ClassVar[frozenset[str]] = frozenset()
-
-    @field_validator("*")
-    @classmethod
-    def _null_only_where_clearable(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name not in cls.clearable:
-            raise ValueError("may not be null")
-        return value
+RegionLevel = Literal["town", "village"]
 
 
 class UserCreate(Input):
@@ -90,7 +77,7 @@ class UserUpdate(Patch):
 
 class UserOut(Resource):
     username: str
-    role: str
+    role: UserRole
     display_name: str
     organisation_id: uuid.UUID
     department_id: uuid.UUID | None
@@ -118,7 +105,7 @@ Longitude = Annotated[float, Field(ge=-180, le=180)]
 
 class RegionCreate(Input):
     name: ShortName
-    level: Literal["town", "village"]
+    level: RegionLevel
     parent_id: uuid.UUID | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
@@ -135,7 +122,7 @@ class RegionUpdate(Patch):
 
 class RegionOut(Resource):
     name: str
-    level: str
+    level: RegionLevel
     parent_id: uuid.UUID | None
     lat: float | None
     lon: float | None
@@ -210,7 +197,7 @@ class ApiKeyCreate(Input):
 class ApiKeyOut(Resource):
     name: str
     prefix: str
-    scopes: list[str]
+    scopes: list[Scope]
     last_used_at: datetime | None
     revoked_at: datetime | None
 
@@ -219,7 +206,14 @@ class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The secret key. Shown this once; store it now.")
 
 
-Duration = Annotated[timedelta, Field(gt=timedelta(0))]
+# Each deadline setting within a range the office could mean: a second at the least (the worker
+# tests run whole ladders in seconds), and at the most what a yearly cycle can use.
+_SECOND, _DAY = timedelta(seconds=1), timedelta(days=1)
+ReminderBefore = Annotated[Duration, Within(_SECOND, 90 * _DAY)]
+EscalationStep = Annotated[Duration, Within(_SECOND, 365 * _DAY)]
+EvaluationReminder = Annotated[Duration, Within(_SECOND, 90 * _DAY)]
+ResponseWindow = Annotated[Duration, Within(_SECOND, 365 * _DAY)]
+RatingReminder = Annotated[Duration, Within(_SECOND, 365 * _DAY)]
 
 
 def _period(value: str) -> str:
@@ -237,12 +231,12 @@ class SettingsOut(BaseModel):
     name: str
     version: int
     timezone: str
-    reminder_before: timedelta
-    escalation_after: list[timedelta]
-    evaluation_reminder_after: timedelta
-    suggestion_response_window: timedelta
-    task_window: timedelta
-    rating_reminder_before: timedelta
+    reminder_before: Duration
+    escalation_after: list[Duration]
+    evaluation_reminder_after: Duration
+    suggestion_response_window: Duration
+    task_window: Duration
+    rating_reminder_before: Duration
     proposal_reply_window: str
     proposal_max_reply_window: str
     return_window: str
@@ -253,13 +247,13 @@ class SettingsOut(BaseModel):
 
 
 class SettingsUpdate(Patch):
-    timezone: str | None = None
-    reminder_before: Duration | None = None
-    escalation_after: list[Duration] | None = Field(default=None, min_length=1, max_length=5)
-    evaluation_reminder_after: Duration | None = None
-    suggestion_response_window: Duration | None = None
-    task_window: Duration | None = None
-    rating_reminder_before: Duration | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    reminder_before: ReminderBefore | None = None
+    escalation_after: list[EscalationStep] | None = Field(default=None, min_length=1, max_length=5)
+    evaluation_reminder_after: EvaluationReminder | None = None
+    suggestion_response_window: ResponseWindow | None = None
+    task_window: ResponseWindow | None = None
+    rating_reminder_before: RatingReminder | None = None
     proposal_reply_window: Period | None = None
     proposal_max_reply_window: Period | None = None
     return_window: Period | None = None
@@ -285,13 +279,13 @@ class MeOut(BaseModel):
     id: uuid.UUID | None
     username: str | None
     display_name: str
-    role: str
+    role: ActorRole
     organisation_id: uuid.UUID
     organisation_name: str
     department_id: uuid.UUID | None
     member_id: uuid.UUID | None
     expert_id: uuid.UUID | None
-    scopes: list[str]
+    scopes: list[Scope]
 
 
 class TokenOut(BaseModel):
@@ -301,5 +295,26 @@ class TokenOut(BaseModel):
     refresh_token: str
 
 
+class LoginForm(Input):
+    """The OAuth2 password form of ``POST /auth/token`` (an ``Input``, so its text is checked
+    like every other request body's)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_type: Annotated[str, StringConstraints(pattern="^password$")] | None = None
+    # Unbounded, as a login page takes them: a wrong one of any length is a 401 and counts
+    # towards the rate limit.
+    username: str
+    password: str
+    scope: Annotated[str, StringConstraints(max_length=1000)] = ""
+    client_id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    client_secret: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
 class RefreshIn(Input):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class PasswordChange(Input):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: Annotated[str, StringConstraints(min_length=10, max_length=200)]

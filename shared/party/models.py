@@ -26,7 +26,10 @@ class PartyBranch(Keyed, Tenant, Versioned, Base):
     """履职党支部: one per special committee."""
 
     __tablename__ = "party_branches"
-    __table_args__ = (UniqueConstraint("organisation_id", "committee_id"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "committee_id"),
+        Index("ix_party_branches_org_id", "organisation_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(200))
     committee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("committees.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -36,7 +39,10 @@ class PartyPartner(Keyed, Tenant, Versioned, Base):
     """A party organisation a branch has a friendly cooperation with (友好协作关系)."""
 
     __tablename__ = "party_partners"
-    __table_args__ = (UniqueConstraint("branch_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("branch_id", "name"),
+        Index("ix_party_partners_org_id", "organisation_id", "id"),
+    )
     branch_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("party_branches.id", ondelete="CASCADE"), index=True
     )
@@ -53,6 +59,7 @@ class JointActivity(Keyed, Tenant, Versioned, Base):
         CheckConstraint("kind IN ('study','consultation')", name="kind"),
         CheckConstraint("party_member_participations >= 0", name="participations"),
         Index("ix_joint_activities_org_held_on", "organisation_id", "held_on"),
+        Index("ix_joint_activities_org_id", "organisation_id", "id"),
     )
     branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("party_branches.id"))
     kind: Mapped[str] = mapped_column(String(20))
@@ -65,7 +72,10 @@ class ThemeTask(Keyed, Tenant, Versioned, Base):
     """One item of the theme-education task list (5个方面30项任务清单)."""
 
     __tablename__ = "theme_tasks"
-    __table_args__ = (Index("ix_theme_tasks_org_year", "organisation_id", "year"),)
+    __table_args__ = (
+        Index("ix_theme_tasks_org_year_id", "organisation_id", "year", "id"),
+        Index("ix_theme_tasks_org_id", "organisation_id", "id"),
+    )
     year: Mapped[int] = mapped_column(Integer)
     area: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
@@ -76,7 +86,10 @@ class ProblemSolved(Keyed, Tenant, Versioned, Base):
     """A problem the theme education helped solve (助力解决问题)."""
 
     __tablename__ = "problems_solved"
-    __table_args__ = (Index("ix_problems_solved_org_solved_on", "organisation_id", "solved_on"),)
+    __table_args__ = (
+        Index("ix_problems_solved_org_solved_on", "organisation_id", "solved_on"),
+        Index("ix_problems_solved_org_id", "organisation_id", "id"),
+    )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     solved_on: Mapped[date] = mapped_column(Date)

@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.schemas import Input, Resource
+from shared.schemas import Input, Patch, Resource
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Year = Annotated[int, Field(ge=1949, le=2100)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 Description = Annotated[str, StringConstraints(max_length=10_000)]
+JointActivityKind = Literal["study", "consultation"]
 
 
 class BranchCreate(Input):
@@ -23,7 +24,7 @@ class BranchCreate(Input):
     active: bool = True
 
 
-class BranchUpdate(Input):
+class BranchUpdate(Patch):
     name: Title | None = None
     active: bool | None = None
 
@@ -40,7 +41,9 @@ class PartnerCreate(Input):
     since: date | None = None
 
 
-class PartnerUpdate(Input):
+class PartnerUpdate(Patch):
+    clearable = frozenset({"field", "since"})
+
     name: Title | None = None
     field: Area | None = None
     since: date | None = None
@@ -55,14 +58,14 @@ class PartnerOut(Resource):
 
 class JointActivityCreate(Input):
     branch_id: uuid.UUID | None = None
-    kind: Literal["study", "consultation"]
+    kind: JointActivityKind
     title: Title
     held_on: date
     party_member_participations: Count = 0
 
 
-class JointActivityUpdate(Input):
-    kind: Literal["study", "consultation"] | None = None
+class JointActivityUpdate(Patch):
+    kind: JointActivityKind | None = None
     title: Title | None = None
     held_on: date | None = None
     party_member_participations: Count | None = None
@@ -70,7 +73,7 @@ class JointActivityUpdate(Input):
 
 class JointActivityOut(Resource):
     branch_id: uuid.UUID | None
-    kind: str
+    kind: JointActivityKind
     title: str
     held_on: date
     party_member_participations: int
@@ -83,7 +86,7 @@ class ThemeTaskCreate(Input):
     done: bool = False
 
 
-class ThemeTaskUpdate(Input):
+class ThemeTaskUpdate(Patch):
     area: Area | None = None
     title: Title | None = None
     done: bool | None = None
@@ -103,7 +106,9 @@ class ProblemSolvedCreate(Input):
     theme_task_id: uuid.UUID | None = None
 
 
-class ProblemSolvedUpdate(Input):
+class ProblemSolvedUpdate(Patch):
+    clearable = frozenset({"description"})
+
     title: Title | None = None
     description: Description | None = None
     solved_on: date | None = None

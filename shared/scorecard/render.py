@@ -8,6 +8,7 @@ import io
 from html import escape
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from shared.scorecard.schemas import Metric, Scorecard, Section
@@ -69,12 +70,19 @@ def to_xlsx(card: Scorecard) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for section, m in _rows(card):
-        sheet.append([section.key, section.title, m.key, m.label, m.value, m.target, m.wording])
+        row = [section.key, section.title, m.key, m.label, m.value, m.target, m.wording]
+        sheet.append([_cell(value) for value in row])
     for column, width in zip("ABCDEFG", (14, 28, 34, 36, 10, 8, 16), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _cell(value: str | float | None) -> str | float | None:
+    # XML cannot hold C0 control characters; names stored before input refused them (a campaign
+    # title is a section title here) would make openpyxl refuse the whole sheet.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _bars(title: str, bars: list[tuple[str, float, float | None]]) -> str:

@@ -3,12 +3,46 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel
 
+SectionKey = Literal["consultation", "platforms", "campaign", "studio", "supervision", "party"]
+# domain.md §5; ``platform`` repeats once per platform (told apart by ``platform_id``).
+MetricKey = Literal[
+    "district_consultations",
+    "special_reports",
+    "reports_with_principal_instructions",
+    "principal_leader_consultations",
+    "suggestions",
+    "adopted_suggestions",
+    "experts",
+    "expert_fields",
+    "platform",
+    "consultations",
+    "member_participations",
+    "public_participations",
+    "parlours",
+    "parlours_five_star_province",
+    "parlours_four_star",
+    "featured_services",
+    "featured_service_reach",
+    "members_stationed_ratio",
+    "special_topics",
+    "cases_closed",
+    "cases_overdue",
+    "party_branches",
+    "partner_organisations",
+    "joint_activities",
+    "joint_activity_participations",
+    "theme_task_areas",
+    "theme_tasks",
+    "problems_solved",
+]
+
 
 class Metric(BaseModel):
-    key: str
+    key: MetricKey
     label: str
     value: float | int
     target: int | None = None
@@ -17,7 +51,7 @@ class Metric(BaseModel):
 
 
 class Section(BaseModel):
-    key: str
+    key: SectionKey
     title: str
     metrics: list[Metric]
 

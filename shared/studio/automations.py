@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.automation import on_timer
 from shared.studio import commands, deadlines
 from shared.studio.models import StudioRating
 from shared.timers import Timer
+from shared.workflow import locked
 
 
 async def _awarded(session: AsyncSession, timer: Timer) -> StudioRating | None:
     """The timer's rating, if it is still awarded (a stale timer does nothing)."""
-    rating = await session.get(StudioRating, timer.subject_id, with_for_update=True)
+    # Locked once: the expiry's transition finds the lock held.
+    rating: StudioRating | None = await locked(
+        session, select(StudioRating).where(StudioRating.id == timer.subject_id)
+    )
     return rating if rating is not None and rating.state == "awarded" else None
 
 

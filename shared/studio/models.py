@@ -36,6 +36,7 @@ class Studio(Keyed, Tenant, Versioned, Base):
         # The service circle's bounding box: equality on the first two, a range on lat, and lon
         # checked inside the index, so a search reads a thin band however many studios exist.
         Index("ix_studios_circle", "organisation_id", "active", "lat", "lon"),
+        Index("ix_studios_org_id", "organisation_id", "id"),
     )
 
     kind: Mapped[str] = mapped_column(String(10))
@@ -68,6 +69,7 @@ class StudioMembership(Keyed, Tenant, Versioned, Base):
             postgresql_where=text("until IS NULL"),
             sqlite_where=text("until IS NULL"),
         ),
+        Index("ix_studio_memberships_org_id", "organisation_id", "id"),
     )
 
     studio_id: Mapped[uuid.UUID] = mapped_column(
@@ -86,6 +88,7 @@ class StudioRating(Keyed, Tenant, Versioned, Stateful, Base):
         CheckConstraint("stars IS NULL OR stars BETWEEN 1 AND 5", name="stars"),
         CheckConstraint("level IS NULL OR level IN ('province','city','district')", name="level"),
         Index("ix_studio_ratings_studio_year", "studio_id", "year"),
+        Index("ix_studio_ratings_org_id", "organisation_id", "id"),
     )
 
     studio_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"))
@@ -119,6 +122,7 @@ class ServiceActivity(Keyed, Tenant, Versioned, Base):
         ),
         CheckConstraint("public_reach >= 0", name="public_reach"),
         Index("ix_service_activities_org_held_on", "organisation_id", "held_on"),
+        Index("ix_service_activities_org_id", "organisation_id", "id"),
     )
 
     kind: Mapped[str] = mapped_column(String(30))
@@ -145,6 +149,8 @@ class ContactRequest(Keyed, Tenant, Versioned, Stateful, Base):
     __table_args__ = (
         Index("ix_contact_requests_member", "member_id", "id"),
         Index("ix_contact_requests_client_created", "client", "created_at"),
+        Index("ix_contact_requests_org_id", "organisation_id", "id"),
+        Index("ix_contact_requests_org_state_id", "organisation_id", "state", "id"),
     )
 
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))

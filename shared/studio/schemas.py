@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.enums import StatesOf
 from shared.org.schemas import Latitude, Longitude, Name
-from shared.schemas import Input, Resource
+from shared.schemas import Input, Patch, Resource
+from shared.studio.workflows import CONTACT_REQUEST, STUDIO_RATING
 
 StudioKind = Literal["studio", "parlour", "post"]
 RatingLevel = Literal["province", "city", "district"]
@@ -17,18 +19,13 @@ ActivityKind = Literal[
     "featured_service", "sector_service_week", "lecture", "reception_day", "online_meeting"
 ]
 Stars = Annotated[int, Field(ge=1, le=5)]
+RatingState = Annotated[str, StatesOf(STUDIO_RATING)]
+ContactState = Annotated[str, StatesOf(CONTACT_REQUEST)]
 Year = Annotated[int, Field(ge=1949, le=2100)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Theme = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 Comment = Annotated[str, StringConstraints(max_length=2000)]
-
-
-def _no_nulls(model: BaseModel, fields: tuple[str, ...]) -> None:
-    """A PATCH may leave a required field out, but may not set it to null."""
-    for name in fields:
-        if name in model.model_fields_set and getattr(model, name) is None:
-            raise ValueError(f"{name} cannot be null")
 
 
 # --- studios ---------------------------------------------------------------------------------
@@ -46,7 +43,9 @@ class StudioCreate(Input):
     active: bool = True
 
 
-class StudioUpdate(Input):
+class StudioUpdate(Patch):
+    clearable = frozenset({"region_id", "address", "convener_member_id", "theme"})
+
     kind: StudioKind | None = None
     name: Name | None = None
     region_id: uuid.UUID | None = None
@@ -57,11 +56,6 @@ class StudioUpdate(Input):
     theme: Theme | None = None
     active: bool | None = None
 
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> StudioUpdate:
-        _no_nulls(self, ("kind", "name", "lat", "lon", "active"))
-        return self
-
 
 class CurrentRating(BaseModel):
     """The newest awarded, unexpired rating of a studio."""
@@ -70,13 +64,13 @@ class CurrentRating(BaseModel):
 
     id: uuid.UUID
     year: int
-    stars: int
-    level: str
+    stars: Stars
+    level: RatingLevel
     valid_until: datetime | None
 
 
 class StudioOut(Resource):
-    kind: str
+    kind: StudioKind
     name: str
     region_id: uuid.UUID | None
     address: str | None
@@ -92,7 +86,8 @@ class NearbyStudio(BaseModel):
     """A studio within the walk, as the public sees it (no convener, no internal fields)."""
 
     id: uuid.UUID
-    kind: str
+    organisation_id: uuid.UUID = Field(description="Whose studio: the circle may span several")
+    kind: StudioKind
     name: str
     address: str | None
     theme: str | None
@@ -146,14 +141,11 @@ class MembershipCreate(Input):
         return self
 
 
-class MembershipUpdate(Input):
+class MembershipUpdate(Patch):
+    clearable = frozenset({"until"})
+
     since: date | None = None
     until: date | None = None
-
-    @model_validator(mode="after")
-    def _since_stays_set(self) -> MembershipUpdate:
-        _no_nulls(self, ("since",))
-        return self
 
 
 class MembershipOut(Resource):
@@ -176,10 +168,10 @@ class RatingCreate(Input):
 class RatingOut(Resource):
     studio_id: uuid.UUID
     year: int
-    stars: int | None
-    level: str | None
+    stars: Stars | None
+    level: RatingLevel | None
     self_assessment: str | None
-    state: str
+    state: RatingState
     state_changed_at: datetime
     awarded_at: datetime | None
     valid_until: datetime | None
@@ -216,7 +208,9 @@ class ActivityCreate(Input):
     public_reach: Annotated[int, Field(ge=0, le=10_000_000)] = 0
 
 
-class ActivityUpdate(Input):
+class ActivityUpdate(Patch):
+    clearable = frozenset({"studio_id", "sector_id"})
+
     kind: ActivityKind | None = None
     title: Name | None = None
     studio_id: uuid.UUID | None = None
@@ -225,14 +219,9 @@ class ActivityUpdate(Input):
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
     public_reach: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
 
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> ActivityUpdate:
-        _no_nulls(self, ("kind", "title", "held_on", "member_ids", "public_reach"))
-        return self
-
 
 class ActivityOut(Resource):
-    kind: str
+    kind: ActivityKind
     title: str
     studio_id: uuid.UUID | None
     sector_id: uuid.UUID | None
@@ -246,7 +235,7 @@ class ActivityOut(Resource):
 
 class CardStudio(BaseModel):
     id: uuid.UUID
-    kind: str
+    kind: StudioKind
     name: str
     address: str | None
 
@@ -273,7 +262,7 @@ class ContactReceipt(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    state: str
+    state: ContactState
     created_at: datetime
 
 
@@ -281,7 +270,7 @@ class ContactOut(Resource):
     member_id: uuid.UUID
     text: str
     contact: str
-    state: str
+    state: ContactState
     state_changed_at: datetime
     answer: str | None
 

@@ -49,7 +49,8 @@ class SupervisionTopic(Keyed, Tenant, Versioned, Stateful, Base):
     __table_args__ = (
         CheckConstraint("kind IN ('special_collective','proposal','follow_up')", name="kind"),
         CheckConstraint("max_rounds >= 1", name="max_rounds"),
-        Index("ix_supervision_topics_org_year", "organisation_id", "year"),
+        Index("ix_supervision_topics_org_year_id", "organisation_id", "year", "id"),
+        Index("ix_supervision_topics_org_id", "organisation_id", "id"),
     )
 
     year: Mapped[int] = mapped_column(Integer)
@@ -87,6 +88,7 @@ class SupervisionCase(Keyed, Tenant, Versioned, Stateful, Base):
             postgresql_where=text("overdue"),
             sqlite_where=text("overdue"),
         ),
+        Index("ix_supervision_cases_org_id", "organisation_id", "id"),
     )
 
     topic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supervision_topics.id"))
@@ -119,6 +121,7 @@ class SupervisionFeedback(Keyed, Tenant, Versioned, Base):
         CheckConstraint(
             "completion IN ('done','in_progress','planned','cannot')", name="completion"
         ),
+        Index("ix_supervision_feedback_org_id", "organisation_id", "id"),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(
@@ -141,6 +144,7 @@ class SupervisionEvaluation(Keyed, Tenant, Versioned, Base):
         CheckConstraint(
             "rating IN ('satisfied','basically_satisfied','unsatisfied')", name="rating"
         ),
+        Index("ix_supervision_evaluations_org_id", "organisation_id", "id"),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(

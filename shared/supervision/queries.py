@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from shared.auth import Actor, Role
-from shared.pagination import Page, paginate
+from shared.pagination import Page, decode_cursor, paginate
 from shared.supervision.models import (
     SupervisionCase,
     SupervisionEvaluation,
@@ -19,7 +19,7 @@ from shared.supervision.models import (
     case_departments,
     topic_departments,
 )
-from shared.tenancy import one, scoped
+from shared.tenancy import filtered, one, scoped
 
 
 def _own_department(actor: Actor) -> uuid.UUID | None:
@@ -31,19 +31,22 @@ def _own_department(actor: Actor) -> uuid.UUID | None:
     return actor.department_id
 
 
-def _cases(actor: Actor) -> Select[tuple[SupervisionCase]]:
+def _cases(actor: Actor, after: uuid.UUID | None = None) -> Select[tuple[SupervisionCase]]:
     stmt = scoped(SupervisionCase, actor).options(selectinload(SupervisionCase.departments))
     department_id = _own_department(actor)
     if department_id is not None:
-        stmt = stmt.where(_assigned_to(department_id))
+        stmt = stmt.where(_assigned_to(department_id, after))
     return stmt
 
 
-def _assigned_to(department_id: uuid.UUID) -> Any:
-    return exists().where(
+def _assigned_to(department_id: uuid.UUID, after: uuid.UUID | None = None) -> Any:
+    """``after`` (a page's cursor) bounds the links too: PostgreSQL does not carry ``id > ?``
+    across the join, and would read every earlier link of the department first."""
+    clause = exists().where(
         case_departments.c.case_id == SupervisionCase.id,
         case_departments.c.department_id == department_id,
     )
+    return clause if after is None else clause.where(case_departments.c.case_id > after)
 
 
 def _topics(actor: Actor) -> Select[tuple[SupervisionTopic]]:
@@ -79,15 +82,11 @@ async def page_cases(
     department_id: uuid.UUID | None = None,
     overdue: bool | None = None,
 ) -> Page[SupervisionCase]:
-    stmt = _cases(actor)
-    if state is not None:
-        stmt = stmt.where(SupervisionCase.state == state)
-    if topic_id is not None:
-        stmt = stmt.where(SupervisionCase.topic_id == topic_id)
+    after = decode_cursor(cursor) if cursor else None
+    equal = {"state": state, "topic_id": topic_id, "overdue": overdue}
+    stmt = filtered(_cases(actor, after), SupervisionCase, equal)
     if department_id is not None:
-        stmt = stmt.where(_assigned_to(department_id))
-    if overdue is not None:
-        stmt = stmt.where(SupervisionCase.overdue.is_(overdue))
+        stmt = stmt.where(_assigned_to(department_id, after))
     return await paginate(session, stmt, SupervisionCase.id, limit=limit, cursor=cursor)
 
 
@@ -100,11 +99,7 @@ async def page_topics(
     year: int | None = None,
     state: str | None = None,
 ) -> Page[SupervisionTopic]:
-    stmt = _topics(actor)
-    if year is not None:
-        stmt = stmt.where(SupervisionTopic.year == year)
-    if state is not None:
-        stmt = stmt.where(SupervisionTopic.state == state)
+    stmt = filtered(_topics(actor), SupervisionTopic, {"year": year, "state": state})
     return await paginate(session, stmt, SupervisionTopic.id, limit=limit, cursor=cursor)
 
 
@@ -118,12 +113,8 @@ async def page_feedback(
     round: int | None = None,
 ) -> Page[SupervisionFeedback]:
     """A case's answers; a department handler sees only its own department's."""
-    stmt = scoped(SupervisionFeedback, actor).where(SupervisionFeedback.case_id == case.id)
-    department_id = _own_department(actor)
-    if department_id is not None:
-        stmt = stmt.where(SupervisionFeedback.department_id == department_id)
-    if round is not None:
-        stmt = stmt.where(SupervisionFeedback.round == round)
+    equal = {"case_id": case.id, "department_id": _own_department(actor), "round": round}
+    stmt = filtered(scoped(SupervisionFeedback, actor), SupervisionFeedback, equal)
     return await paginate(session, stmt, SupervisionFeedback.id, limit=limit, cursor=cursor)
 
 
@@ -136,9 +127,8 @@ async def page_evaluations(
     cursor: str | None,
     round: int | None = None,
 ) -> Page[SupervisionEvaluation]:
-    stmt = scoped(SupervisionEvaluation, actor).where(SupervisionEvaluation.case_id == case.id)
-    if round is not None:
-        stmt = stmt.where(SupervisionEvaluation.round == round)
+    equal = {"case_id": case.id, "round": round}
+    stmt = filtered(scoped(SupervisionEvaluation, actor), SupervisionEvaluation, equal)
     return await paginate(session, stmt, SupervisionEvaluation.id, limit=limit, cursor=cursor)
 
 

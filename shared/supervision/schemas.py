@@ -8,28 +8,22 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-from shared.schemas import Input, Resource
+from shared.enums import StatesOf
+from shared.schemas import Duration, Input, Patch, Resource, Round, Within, Year
+from shared.supervision.workflows import SUPERVISION_CASE, SUPERVISION_TOPIC
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Comment = Annotated[str, StringConstraints(max_length=5_000)]
-Window = Annotated[timedelta, Field(gt=timedelta(0), le=timedelta(days=3660))]
-Year = Annotated[int, Field(ge=1949, le=2100)]
+Window = Annotated[Duration, Within(timedelta(seconds=1), timedelta(days=3660))]
 Rounds = Annotated[int, Field(ge=1, le=10)]
 DepartmentIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 TopicKind = Literal["special_collective", "proposal", "follow_up"]
 Completion = Literal["done", "in_progress", "planned", "cannot"]
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
-CaseState = Literal[
-    "draft",
-    "supervising",
-    "awaiting_feedback",
-    "awaiting_evaluation",
-    "evaluated",
-    "escalated",
-    "closed",
-    "withdrawn",
-]
+Outcome = Literal["close", "rework"]
+CaseState = Annotated[str, StatesOf(SUPERVISION_CASE)]
+TopicState = Annotated[str, StatesOf(SUPERVISION_TOPIC)]
 
 
 class TopicCreate(Input):
@@ -45,7 +39,9 @@ class TopicCreate(Input):
     consultation_id: uuid.UUID | None = None
 
 
-class TopicUpdate(Input):
+class TopicUpdate(Patch):
+    clearable = frozenset({"lead_committee_id", "follow_up_after", "consultation_id"})
+
     year: Year | None = None
     title: Title | None = None
     kind: TopicKind | None = None
@@ -60,14 +56,14 @@ class TopicUpdate(Input):
 class TopicOut(Resource):
     year: int
     title: str
-    kind: str
+    kind: TopicKind
     lead_committee_id: uuid.UUID | None
     department_ids: list[uuid.UUID]
-    feedback_window: timedelta
-    follow_up_after: timedelta | None
+    feedback_window: Duration
+    follow_up_after: Duration | None
     max_rounds: int
     consultation_id: uuid.UUID | None
-    state: str
+    state: TopicState
 
 
 class CaseCreate(Input):
@@ -78,7 +74,7 @@ class CaseCreate(Input):
     department_ids: DepartmentIds
 
 
-class CaseUpdate(Input):
+class CaseUpdate(Patch):
     title: Title | None = None
     issue: Body | None = None
     recommendation: Body | None = None
@@ -91,7 +87,7 @@ class CaseOut(Resource):
     issue: str
     recommendation: str
     department_ids: list[uuid.UUID]
-    state: str
+    state: CaseState
     round: int
     feedback_due_at: datetime | None
     overdue: bool
@@ -110,11 +106,11 @@ class CaseFilters(BaseModel):
 
 class TopicFilters(BaseModel):
     year: Year | None = None
-    state: Literal["planned", "active", "concluded"] | None = None
+    state: TopicState | None = None
 
 
 class RoundFilter(BaseModel):
-    round: Annotated[int, Field(ge=1)] | None = None
+    round: Round | None = None
 
 
 class FeedbackOut(Resource):
@@ -123,14 +119,14 @@ class FeedbackOut(Resource):
     department_id: uuid.UUID
     text: str
     measures: str | None
-    completion: str
+    completion: Completion
     submitted_by_id: uuid.UUID | None
 
 
 class EvaluationOut(Resource):
     case_id: uuid.UUID
     round: int
-    rating: str
+    rating: Rating
     comment: str | None
     evaluated_by_id: uuid.UUID | None
 
@@ -165,7 +161,7 @@ class Evaluate(_Move):
 
 class Decide(_Move):
     action: Literal["decide"]
-    outcome: Literal["close", "rework"]
+    outcome: Outcome
 
 
 class Withdraw(_Move):

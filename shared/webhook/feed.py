@@ -4,7 +4,10 @@ Both run inside the relay's transaction, after the event itself has committed. W
 are handed out here and not at insert: an event's UUIDv7 id is taken when the change is made,
 so a transaction that commits late can add an id below one a reader has already passed. The
 relay numbers events only once they are committed, under a per-organisation lock row held to
-its own commit, so positions appear in increasing order and a cursor never skips one.
+its own commit, so positions appear in increasing order and a cursor never skips one: a second
+relay waiting on the row goes on only once the first's commit is visible (PostgreSQL publishes
+a commit before it releases the transaction's locks), and a relay that rolls back takes its
+increment of the head with it, leaving no gap. tests/webhooks/test_feed.py forces both.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ class WebhookSubscription(Keyed, Tenant, Versioned, Base):
     __table_args__ = (
         CheckConstraint("status IN ('active','disabled')", name="status"),
         Index("ix_webhook_subscriptions_active", "organisation_id", "status"),
+        Index("ix_webhook_subscriptions_org_id", "organisation_id", "id"),
     )
 
     url: Mapped[str] = mapped_column(String(2000))
@@ -59,6 +60,7 @@ class WebhookDelivery(Keyed, Tenant, Versioned, Base):
             sqlite_where=text("status = 'pending'"),
         ),
         Index("ix_webhook_deliveries_subscription", "subscription_id", "status", "id"),
+        Index("ix_webhook_deliveries_org_id", "organisation_id", "id"),
     )
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(

@@ -8,8 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from shared.schemas import Input, Resource
+from shared.enums import OneOf
+from shared.schemas import Input, Patch, Resource
 from shared.webhook import catalog
+
+EventType = Annotated[str, OneOf(catalog.EVENT_TYPES)]
 
 EventTypes = Annotated[
     list[Annotated[str, Field(max_length=100)]],
@@ -25,7 +28,7 @@ class SubscriptionCreate(Input):
     description: str = Field(default="", max_length=500)
 
 
-class SubscriptionUpdate(Input):
+class SubscriptionUpdate(Patch):
     url: Url | None = None
     event_types: EventTypes | None = None
     description: str | None = Field(default=None, max_length=500)
@@ -50,7 +53,7 @@ class SubscriptionWithSecret(SubscriptionOut):
 class DeliveryOut(Resource):
     subscription_id: uuid.UUID
     event_id: str = Field(description="evt_…, the webhook-id header")
-    event_type: str
+    event_type: EventType
     status: Literal["pending", "succeeded", "failed"]
     attempts: int
     next_attempt_at: datetime | None
@@ -90,13 +93,13 @@ class RecoverOut(BaseModel):
 
 class EventEnvelope(BaseModel):
     id: str = Field(description="evt_<32 hex>: the webhook-id header of its deliveries")
-    type: str
+    type: EventType
     timestamp: datetime
     data: dict[str, object]
 
 
 class EventTypeOut(BaseModel):
-    type: str
+    type: EventType
     label_zh: str
     schema_: dict[str, object] = Field(alias="schema", serialization_alias="schema")
 

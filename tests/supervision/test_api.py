@@ -29,7 +29,7 @@ async def test_topic_defaults_and_crud(client: httpx.AsyncClient, world: World) 
     assert topic["state"] == "planned"
     assert (topic["feedback_window"], topic["follow_up_after"], topic["max_rounds"]) == (
         "P90D",
-        "P1Y",
+        "P365D",  # the default P1Y, written in days: durations leave in days/time form only
         2,
     )
     assert topic["kind"] == "special_collective"

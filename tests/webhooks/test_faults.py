@@ -15,13 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.api.app import create_app
 from services.worker.arq_app import ArqWaker
 from shared.config import Settings
-from tests.conftest import REDIS_URL, ROOT, World, needs, test_settings
+from tests.conftest import REDIS_URL, ROOT, World, needs, test_settings, wipe_queue
 from tests.webhooks.conftest import (
     Receiver,
     Reply,
@@ -95,20 +94,6 @@ async def until(check: Callable[[], Any], seconds: float = 60.0) -> None:
     async with asyncio.timeout(seconds):
         while not await check():  # noqa: ASYNC110  (the database is changed by other processes)
             await asyncio.sleep(0.2)
-
-
-async def wipe_queue(queue: str) -> int:
-    """What a Redis restart without persistence does to our queue (other runs' keys survive)."""
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        job_ids = [j.decode() for j in await redis.zrange(queue, 0, -1)]
-        for job_id in job_ids:
-            for prefix in ("arq:job:", "arq:in-progress:", "arq:retry:", "arq:result:"):
-                await redis.delete(prefix + job_id)
-        await redis.delete(queue)
-        return len(job_ids)
-    finally:
-        await redis.aclose()
 
 
 async def test_kill_9_mid_send_leads_to_a_new_attempt_after_the_lease(

@@ -79,7 +79,7 @@ class GadgetAction(Input):
 
 
 async def load(session: AsyncSession, actor: Actor, gadget_id: uuid.UUID) -> Gadget:
-    return await get_scoped(session, Gadget, actor, gadget_id, label="gadget")
+    return await get_scoped(session, Gadget, actor, gadget_id)
 
 
 async def move(session: AsyncSession, actor: Actor, gadget: Gadget, body: GadgetAction) -> Gadget:

@@ -6,7 +6,7 @@ client address); a member reads and answers the requests on their own card, the 
 """
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -27,7 +27,7 @@ router = api_router()
 
 class ContactFilters(BaseModel):
     member_id: uuid.UUID | None = None
-    state: Literal["received", "answered", "closed"] | None = None
+    state: s.ContactState | None = None
 
 
 # --- member cards and contact requests -------------------------------------------------------

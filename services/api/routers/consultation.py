@@ -22,7 +22,7 @@ from services.api.deps import (
     respond,
     respond_page,
 )
-from services.api.schemas import Cursor, Limit, PageOut
+from services.api.schemas import CALENDAR, Cursor, Limit, PageOut, media
 from services.api.unit_of_work import api_router
 from services.api.workflow_routes import workflow_routes
 from shared import tenancy
@@ -149,7 +149,7 @@ async def _calendar_reader(
     tags=["consultations"],
     summary="Scheduled and held sessions as an iCalendar feed",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses=media(CALENDAR, "The sessions as iCalendar (RFC 5545)"),
 )
 async def consultation_calendar(
     session: Session, actor: Annotated[Actor, Depends(_calendar_reader)]
@@ -157,7 +157,7 @@ async def consultation_calendar(
     zone = await queries.timezone(session, actor)
     sessions = await queries.calendar_sessions(session, actor)
     body = calendar.render(sessions, calendar_name="政协协商活动", timezone=zone)
-    return Response(body, media_type="text/calendar; charset=utf-8")
+    return Response(body, media_type=f"{CALENDAR}; charset=utf-8")
 
 
 @router.post(
@@ -176,7 +176,7 @@ async def issue_calendar_token(request: Request, session: Session, actor: Person
 
 
 class ConsultationFilters(BaseModel):
-    state: Literal["planned", "scheduled", "held", "concluded", "closed", "cancelled"] | None = None
+    state: s.ConsultationState | None = None
     platform_id: uuid.UUID | None = None
     level: Literal["district", "town", "village"] | None = None
     campaign_id: uuid.UUID | None = None

@@ -16,6 +16,7 @@ from services.api.unit_of_work import api_router
 from shared import tenancy
 from shared.audit import AuditEntry
 from shared.auth import Actor, Role
+from shared.enums import ActorRole
 from shared.errors import NotFound
 from shared.workflow import REGISTRY
 
@@ -42,7 +43,7 @@ class AuditOut(BaseModel):
     at: datetime
     actor_id: uuid.UUID | None
     actor_label: str
-    actor_role: str
+    actor_role: ActorRole
     entity_type: str
     entity_id: uuid.UUID
     action: str

@@ -9,10 +9,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.api.problems import problem
+from services.api.problems import PROBLEM_MEDIA_TYPE, Problem, problem
+from services.api.schemas import media
 from shared.health import check_ready
 
 router = APIRouter(tags=["operations"])
+
+# The media type /metrics answers with, without its charset (the OpenAPI key names the format).
+PROMETHEUS = CONTENT_TYPE_LATEST.split("; charset")[0]
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -20,7 +24,17 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: the database (and Redis, when configured) answer")
+@router.get(
+    "/readyz",
+    summary="Readiness: the database (and Redis, when configured) answer",
+    responses={
+        503: {
+            "model": Problem,
+            "description": "`not_ready`, naming what is down",
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    },
+)
 async def readyz(request: Request) -> Any:
     checks = await check_ready(request.app.state.engine, request.app.state.settings.redis_url)
     if all(ok for ok in checks.values()):
@@ -35,7 +49,12 @@ async def readyz(request: Request) -> Any:
     )
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses=media(PROMETHEUS, "Prometheus text exposition format"),
+)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

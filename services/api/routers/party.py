@@ -15,6 +15,7 @@ from shared.auth import OFFICE_READERS, Actor, Role
 from shared.party import commands, queries
 from shared.party import schemas as s
 from shared.party.models import JointActivity, PartyBranch, PartyPartner, ProblemSolved, ThemeTask
+from shared.schemas import Year
 
 router = api_router()
 
@@ -28,72 +29,41 @@ class ActivityFilters(Filters):
 
 
 class ThemeTaskFilters(Filters):
-    year: int | None = None
-    area: str | None = None
+    year: Year | None = None
+    area: s.Area | None = None
 
 
 class PartnerFilters(Filters):
     branch_id: uuid.UUID | None = None
 
 
-common: dict[str, Any] = {"reader": reader, "writer": writer}
-crud_routes(
-    router,
-    "/party-branches",
-    PartyBranch,
-    create_schema=s.BranchCreate,
-    update_schema=s.BranchUpdate,
-    out_schema=s.BranchOut,
-    tag="party",
-    references=commands.BRANCH_REFERENCES,
-    **common,
-)
-crud_routes(
-    router,
-    "/party-partners",
-    PartyPartner,
-    create_schema=s.PartnerCreate,
-    update_schema=s.PartnerUpdate,
-    out_schema=s.PartnerOut,
-    tag="party",
-    filters=PartnerFilters,
-    references=commands.PARTNER_REFERENCES,
-    **common,
-)
-crud_routes(
-    router,
-    "/joint-activities",
-    JointActivity,
-    create_schema=s.JointActivityCreate,
-    update_schema=s.JointActivityUpdate,
-    out_schema=s.JointActivityOut,
-    tag="party",
-    filters=ActivityFilters,
-    references=commands.ACTIVITY_REFERENCES,
-    **common,
-)
-crud_routes(
-    router,
-    "/theme-tasks",
-    ThemeTask,
-    create_schema=s.ThemeTaskCreate,
-    update_schema=s.ThemeTaskUpdate,
-    out_schema=s.ThemeTaskOut,
-    tag="party",
-    filters=ThemeTaskFilters,
-    **common,
-)
-crud_routes(
-    router,
-    "/problems-solved",
-    ProblemSolved,
-    create_schema=s.ProblemSolvedCreate,
-    update_schema=s.ProblemSolvedUpdate,
-    out_schema=s.ProblemSolvedOut,
-    tag="party",
-    references=commands.PROBLEM_REFERENCES,
-    **common,
-)
+# path, model, schemas (create, update, out), equality filters, references checked on writes
+COLLECTIONS: tuple[tuple[Any, ...], ...] = (
+    ("/party-branches", PartyBranch, s.BranchCreate, s.BranchUpdate, s.BranchOut, Filters,
+     commands.BRANCH_REFERENCES),
+    ("/party-partners", PartyPartner, s.PartnerCreate, s.PartnerUpdate, s.PartnerOut,
+     PartnerFilters, commands.PARTNER_REFERENCES),
+    ("/joint-activities", JointActivity, s.JointActivityCreate, s.JointActivityUpdate,
+     s.JointActivityOut, ActivityFilters, commands.ACTIVITY_REFERENCES),
+    ("/theme-tasks", ThemeTask, s.ThemeTaskCreate, s.ThemeTaskUpdate, s.ThemeTaskOut,
+     ThemeTaskFilters, {}),
+    ("/problems-solved", ProblemSolved, s.ProblemSolvedCreate, s.ProblemSolvedUpdate,
+     s.ProblemSolvedOut, Filters, commands.PROBLEM_REFERENCES),
+)  # fmt: skip
+for path, model, create, update, out, filters, references in COLLECTIONS:
+    crud_routes(
+        router,
+        path,
+        model,
+        create_schema=create,
+        update_schema=update,
+        out_schema=out,
+        reader=reader,
+        writer=writer,
+        tag="party",
+        filters=filters,
+        references=references,
+    )
 
 
 # The branch's own view of its partners (api.md: /party-branches/{id}/partners).

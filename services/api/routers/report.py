@@ -5,7 +5,7 @@ tasks; a department reads and answers only its own tasks (others are 404).
 """
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
@@ -40,8 +40,8 @@ TaskReader = Annotated[Actor, Depends(require(*OFFICE_READERS, Role.department, 
 async def list_reports(
     session: Session,
     actor: OfficeReader,
-    state: Literal["draft", "submitted", "instructed", "closed"] | None = None,
-    kind: Literal["special_report", "research_report", "consultation_summary"] | None = None,
+    state: s.ReportState | None = None,
+    kind: s.ReportKind | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> JSONResponse:
@@ -148,7 +148,7 @@ async def list_tasks(
     actor: TaskReader,
     report_id: uuid.UUID | None = None,
     department_id: uuid.UUID | None = None,
-    state: Literal["assigned", "feedback_submitted", "closed"] | None = None,
+    state: s.InstructionTaskState | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> JSONResponse:

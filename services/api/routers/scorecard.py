@@ -7,16 +7,19 @@ from fastapi import Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from services.api.deps import Session, require
+from services.api.schemas import CSV, XLSX, media
 from services.api.unit_of_work import api_router
 from shared.auth import OFFICE_READERS, Actor
 from shared.org import queries as org_queries
+from shared.schemas import Year
 from shared.scorecard import metrics, render
 from shared.scorecard.schemas import Scorecard
 
 router = api_router(tags=["scorecard"])
 
 Reader = Annotated[Actor, Depends(require(*OFFICE_READERS))]
-YearParam = Annotated[int, Path(ge=1949, le=2100, description="The business year, 1949–2100")]
+# Years outside 1949–2100 are a 422 (api.md), in every format.
+YearParam = Annotated[Year, Path()]
 
 
 async def _card(session: Session, actor: Actor, year: int) -> Scorecard:
@@ -38,12 +41,15 @@ async def scorecard_page(session: Session, actor: Reader, year: YearParam) -> HT
 
 
 @router.get(
-    "/scorecards/{year}.xlsx", summary="The scorecard as a spreadsheet", response_class=Response
+    "/scorecards/{year}.xlsx",
+    summary="The scorecard as a spreadsheet",
+    response_class=Response,
+    responses=media(XLSX, "The scorecard as an XLSX workbook", binary=True),
 )
 async def scorecard_xlsx(session: Session, actor: Reader, year: YearParam) -> Response:
     return Response(
         render.to_xlsx(await _card(session, actor, year)),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers=_download(year, "xlsx"),
     )
 
@@ -52,6 +58,7 @@ async def scorecard_xlsx(session: Session, actor: Reader, year: YearParam) -> Re
     "/scorecards/{year}",
     response_model=Scorecard,
     summary="The year's figures (履职成绩单); ?format=csv for a spreadsheet",
+    responses=media(CSV, "The figures as JSON, or with ?format=csv as CSV (UTF-8)"),
 )
 async def scorecard(
     session: Session,
@@ -63,7 +70,7 @@ async def scorecard(
     if format == "csv":
         return Response(
             render.to_csv(card),
-            media_type="text/csv; charset=utf-8",
+            media_type=f"{CSV}; charset=utf-8",
             headers=_download(year, "csv"),
         )
     return card

@@ -87,20 +87,25 @@ async def _studio_out(session: AsyncSession, studio: Studio) -> s.StudioOut:
 @router.get("/studios/nearby", response_model=s.NearbyOut, tags=["studios"])
 async def nearby_studios(
     session: Session,
-    organisation_id: Annotated[uuid.UUID, Query(description="Whose studios (public id)")],
     lat: Annotated[float, Query(ge=-90, le=90)],
     lon: Annotated[float, Query(ge=-180, le=180)],
     minutes: Minutes = 10,
     limit: Annotated[int, Query(ge=1, le=queries.NEARBY_MAX)] = 20,
+    organisation_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only this organisation's studios (public id); default: every one's"),
+    ] = None,
 ) -> JSONResponse:
     """Public (no login): active studios within a straight-line walk, nearest first."""
-    await queries.timezone_of(session, organisation_id)  # an unknown organisation is a 404
+    if organisation_id is not None:
+        await queries.timezone_of(session, organisation_id)  # an unknown organisation is a 404
     radius = geo.walk_radius(minutes)
     found = await queries.nearby(session, organisation_id, lat, lon, radius, limit)
     ratings = await queries.current_ratings(session, (studio.id for studio, _ in found))
     items = [
         s.NearbyStudio(
             id=studio.id,
+            organisation_id=studio.organisation_id,
             kind=studio.kind,
             name=studio.name,
             address=studio.address,
