@@ -136,9 +136,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_proposals_org_year", ["organisation_id", "year", "id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_proposals_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index("ix_proposals_org_id", ["organisation_id", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_proposals_state"), ["state"], unique=False)
 
     op.create_table(
@@ -186,9 +184,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_proposal_assignments_department", ["department_id", "state", "id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_proposal_assignments_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index("ix_proposal_assignments_org_id", ["organisation_id", "id"], unique=False)
         batch_op.create_index(
             "ix_proposal_assignments_overdue",
             ["organisation_id", "id"],
@@ -240,9 +236,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_proposal_signers_member", ["member_id", "proposal_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_proposal_signers_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index("ix_proposal_signers_org_id", ["organisation_id", "id"], unique=False)
 
     op.create_table(
         "proposal_opinions",
@@ -291,9 +285,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("proposal_opinions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_proposal_opinions_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index("ix_proposal_opinions_org_id", ["organisation_id", "id"], unique=False)
         batch_op.create_index("ix_proposal_opinions_proposal", ["proposal_id", "id"], unique=False)
 
     op.create_table(
@@ -351,25 +343,23 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("proposal_replies", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_proposal_replies_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index("ix_proposal_replies_org_id", ["organisation_id", "id"], unique=False)
         batch_op.create_index("ix_proposal_replies_proposal", ["proposal_id", "id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("proposal_replies", schema=None) as batch_op:
         batch_op.drop_index("ix_proposal_replies_proposal")
-        batch_op.drop_index(batch_op.f("ix_proposal_replies_organisation_id"))
+        batch_op.drop_index("ix_proposal_replies_org_id")
 
     op.drop_table("proposal_replies")
     with op.batch_alter_table("proposal_opinions", schema=None) as batch_op:
         batch_op.drop_index("ix_proposal_opinions_proposal")
-        batch_op.drop_index(batch_op.f("ix_proposal_opinions_organisation_id"))
+        batch_op.drop_index("ix_proposal_opinions_org_id")
 
     op.drop_table("proposal_opinions")
     with op.batch_alter_table("proposal_signers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_proposal_signers_organisation_id"))
+        batch_op.drop_index("ix_proposal_signers_org_id")
         batch_op.drop_index("ix_proposal_signers_member")
 
     op.drop_table("proposal_signers")
@@ -381,13 +371,13 @@ def downgrade() -> None:
             postgresql_where=sa.text("overdue"),
             sqlite_where=sa.text("overdue"),
         )
-        batch_op.drop_index(batch_op.f("ix_proposal_assignments_organisation_id"))
+        batch_op.drop_index("ix_proposal_assignments_org_id")
         batch_op.drop_index("ix_proposal_assignments_department")
 
     op.drop_table("proposal_assignments")
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_proposals_state"))
-        batch_op.drop_index(batch_op.f("ix_proposals_organisation_id"))
+        batch_op.drop_index("ix_proposals_org_id")
         batch_op.drop_index("ix_proposals_org_year")
         batch_op.drop_index("ix_proposals_org_state")
         batch_op.drop_index("ix_proposals_lead_member")

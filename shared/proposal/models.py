@@ -46,6 +46,7 @@ class ProposalSigner(Keyed, Tenant, Versioned, Base):
         CheckConstraint(_one_of("status", ("pending", "confirmed", "declined")), name="status"),
         # "The proposals I sign" starts from the member.
         Index("ix_proposal_signers_member", "member_id", "proposal_id"),
+        Index("ix_proposal_signers_org_id", "organisation_id", "id"),
     )
 
     proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
@@ -80,6 +81,7 @@ class Proposal(Keyed, Tenant, Versioned, Stateful, Base):
         Index("ix_proposals_org_state", "organisation_id", "state", "id"),
         Index("ix_proposals_org_year", "organisation_id", "year", "id"),
         Index("ix_proposals_lead_member", "lead_member_id", "id"),
+        Index("ix_proposals_org_id", "organisation_id", "id"),
     )
 
     year: Mapped[int] = mapped_column(Integer)
@@ -137,6 +139,7 @@ class ProposalAssignment(Keyed, Tenant, Versioned, Stateful, Base):
         # A department's own list starts from its department id.
         Index("ix_proposal_assignments_department", "department_id", "state", "id"),
         Index("ix_proposal_assignments_proposal", "proposal_id", "id"),
+        Index("ix_proposal_assignments_org_id", "organisation_id", "id"),
         Index(
             "ix_proposal_assignments_overdue",
             "organisation_id",
@@ -168,6 +171,7 @@ class ProposalReply(Keyed, Tenant, Versioned, Base):
         UniqueConstraint("assignment_id", "round", "final"),
         CheckConstraint(_one_of("reply_class", ("A", "B", "C", "D")), name="reply_class"),
         Index("ix_proposal_replies_proposal", "proposal_id", "id"),
+        Index("ix_proposal_replies_org_id", "organisation_id", "id"),
     )
 
     proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
@@ -191,6 +195,7 @@ class ProposalOpinion(Keyed, Tenant, Versioned, Base):
     __table_args__ = (
         UniqueConstraint("assignment_id", "round"),
         Index("ix_proposal_opinions_proposal", "proposal_id", "id"),
+        Index("ix_proposal_opinions_org_id", "organisation_id", "id"),
     )
 
     proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
