@@ -273,7 +273,7 @@ async def test_api_key_reads_what_its_scope_allows(client: httpx.AsyncClient, wo
     await client.post("/api/v1/sectors", json={"name": "经济界"}, headers=world.auth("admin"))
     sectors = await client.get("/api/v1/sectors", headers=key)
     assert sectors.status_code == 200 and [s["name"] for s in sectors.json()["items"]] == ["经济界"]
-    # The key's lookup opened the request's session: the plain read joins it.
+    # The key's lookup opened the request's session: the read runs on it too.
     [sector] = sectors.json()["items"]
     one = await client.get(f"/api/v1/sectors/{sector['id']}", headers=key)
     assert one.status_code == 200 and one.json() == sector

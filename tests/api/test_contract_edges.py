@@ -141,11 +141,11 @@ async def test_scorecards_at_the_edge_years(
 
 def test_xlsx_drops_characters_xml_cannot_hold() -> None:
     """Rows stored before input refused control characters still make a workbook."""
-    metric = Metric(key="k", label="标\x01签", value=1, target=None, wording="1\x0b次")
+    metric = Metric(key="theme_tasks", label="标\x01签", value=1, target=None, wording="1\x0b次")
     card = Scorecard(
         year=1949,
         organisation="测试\x1f",
-        sections=[Section(key="s", title="标\x00题", metrics=[metric])],
+        sections=[Section(key="party", title="标\x00题", metrics=[metric])],
     )
     assert render.to_xlsx(card).startswith(b"PK")
 

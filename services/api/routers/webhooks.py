@@ -2,7 +2,7 @@
 ``webhooks`` scope; an integrator's key sees only the subscriptions it created (others: 404)."""
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,6 +14,7 @@ from services.api.deps import (
     created,
     require,
     respond,
+    respond_page,
 )
 from services.api.schemas import Cursor, Limit, PageOut
 from services.api.unit_of_work import api_router
@@ -46,9 +47,9 @@ def _out(subscription: WebhookSubscription, secret: str | None = None) -> s.Subs
 @router.get("/webhook-subscriptions", response_model=PageOut[s.SubscriptionOut])
 async def list_subscriptions(
     session: Session, actor: Manager, limit: Limit = 20, cursor: Cursor = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.page_subscriptions(session, actor, limit=limit, cursor=cursor)
-    return {"items": [_out(x) for x in page.items], "next_cursor": page.next_cursor}
+    return respond_page(page, s.SubscriptionOut)
 
 
 @router.post(
@@ -158,14 +159,11 @@ async def list_deliveries(
     state: Literal["pending", "succeeded", "failed"] | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = await queries.page_deliveries(
         session, actor, subscription_id, state=state, limit=limit, cursor=cursor
     )
-    return {
-        "items": [s.DeliveryOut.model_validate(d) for d in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return respond_page(page, s.DeliveryOut)
 
 
 @router.post(
