@@ -85,6 +85,11 @@ NOUNS: dict[str, str] = {
     "auditor": "审计员",
     "integrator": "集成方",
     "system": "系统",
+    "proposal": "提案",
+    "proposal assignment": "提案交办",
+    "proposal reply": "提案答复",
+    "proposal opinion": "协办意见",
+    "proposal signer": "联名人",
 }
 
 # Domain details and our own validators' messages, as raised in shared/ and services/.
@@ -238,6 +243,55 @@ DETAILS: dict[str, str] = {
     "A case in state '{state}' can no longer be edited.": "处于“{state}”状态的监督事项不能再修改。",
     "Only a responsible department answers this case.": "只有责任部门可以反馈此监督事项。",
     "Your department has already answered round {round}.": "贵部门已反馈第 {round} 轮。",
+    # proposals
+    "Only the lead unit (主办单位) gives the final reply.": "只有主办单位可以作出最终答复。",
+    "Only the lead unit (主办单位) replies.": "只有主办单位可以答复。",
+    "Only the lead unit (主办单位) asks for an extension.": "只有主办单位可以申请延期。",
+    "Only a co-handler (协办单位) submits an opinion.": "只有协办单位可以提交协办意见。",
+    "The proposal has no open follow-up.": "该提案没有进行中的跟踪办理。",
+    "Only the lead signer (领衔人) evaluates the reply.": "只有领衔人可以评价答复。",
+    "Only the lead signer (领衔人) takes this action.": "只有领衔人可以执行此操作。",
+    "on_paper: a paper form is entered by staff.": "on_paper：纸质表格由工作人员录入。",
+    "on_paper: staff enter the proposer's paper form.": (
+        "on_paper：工作人员须录入提案人的纸质表格。"
+    ),
+    "lead_member_id: a member proposal names its member.": (
+        "lead_member_id：委员提案须指明领衔委员。"
+    ),
+    "signer_member_ids: the lead signer is not a co-signer.": (
+        "signer_member_ids：领衔人不能同时是联名人。"
+    ),
+    "Only a co-signer named on the proposal answers for it.": "只有提案所列的联名人可以作答。",
+    "Signatures are answered on a draft; this proposal is '{state}'.": (
+        "只能对草稿提案作联名答复；此提案处于“{state}”状态。"
+    ),
+    "{count} co-signer(s) have not yet confirmed.": "尚有 {count} 位联名人未确认。",
+    "into_id: the target must be another open proposal of this organisation.": (
+        "into_id：并案目标必须是本组织另一件未办结的提案。"
+    ),
+    "A member proposes as a member; staff enter collective proposals.": (
+        "委员以个人名义提出提案；集体提案由工作人员录入。"
+    ),
+    "A member drafts only their own proposals.": "委员只能起草本人的提案。",
+    "The return window has passed; handle the proposal or ask for help.": (
+        "退回期限已过；请办理该提案或寻求协助。"
+    ),
+    "department_id: that unit already handles this proposal.": (
+        "department_id：该单位已在办理此提案。"
+    ),
+    "until: after the current due date and no later than {latest}.": (
+        "until：须晚于当前办理期限，且不晚于 {latest}。"
+    ),
+    "No extension request is waiting.": "没有待审批的延期申请。",
+    "proposer_name is required unless proposer_kind is member": (
+        "proposer_kind 不是 member 时必须提供 proposer_name"
+    ),
+    "only a member proposal has a lead member and co-signers": "只有委员提案才有领衔委员和联名人",
+    "signer_member_ids must not repeat": "signer_member_ids 不能重复",
+    "a unit is named once: lead or co-handler": "每个单位只能出现一次：主办或协办",
+    "{value} is not an ISO 8601 duration such as P3M, P7D or PT12H": (
+        "{value} 不是 ISO 8601 时长（例如 P3M、P7D 或 PT12H）"
+    ),
     # webhooks
     "The subscription is disabled; enable it before testing.": "该订阅已停用；请先启用再测试。",
     "url: {reason}.": "url：{reason}。",

@@ -65,8 +65,9 @@ _REFERENCES: dict[str, type[Base]] = {
     "expert_id": Expert,
 }
 
-# Settings as the API writes them (durations in ISO 8601), for the JSON column and the audit log.
-_as_json = TypeAdapter(dict[str, Duration | list[Duration] | str])
+# Settings as the API writes them (durations in ISO 8601, periods and counts as given), for the
+# JSON column and the audit log.
+_as_json = TypeAdapter(dict[str, int | Duration | list[Duration] | str])
 
 
 async def _committees(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> list[Committee]:

@@ -35,11 +35,6 @@ async def _proposal(session: AsyncSession, assignment: ProposalAssignment) -> Pr
     return proposal
 
 
-def _only(assignment: ProposalAssignment, role: str, what: str) -> None:
-    if assignment.role != role:
-        raise Conflict(f"Only the {'lead unit' if role == 'lead' else 'co-handler'} {what}.")
-
-
 async def accept(
     session: AsyncSession, actor: Actor, assignment: ProposalAssignment, body: s.Accept
 ) -> ProposalAssignment:
@@ -110,7 +105,8 @@ async def submit_opinion(
 ) -> ProposalAssignment:
     """协办意见: a co-handler's opinion for the lead unit, once a round."""
     await check_move(session, assignment, WORKFLOW, "submit_opinion", actor)
-    _only(assignment, "co", "submits an opinion")
+    if assignment.role != "co":
+        raise Conflict("Only a co-handler (协办单位) submits an opinion.")
     session.add(
         ProposalOpinion(
             id=uuid7(),
@@ -133,7 +129,8 @@ async def request_extension(
     """延期: the lead unit asks for a later reply date, at most the maximum window after
     assignment."""
     await check_move(session, assignment, WORKFLOW, "request_extension", actor)
-    _only(assignment, "lead", "asks for an extension")
+    if assignment.role != "lead":
+        raise Conflict("Only the lead unit (主办单位) asks for an extension.")
     organisation = await handling.organisation_of(session, assignment.organisation_id)
     latest = handling.due(
         organisation, organisation.proposal_max_reply_window, clock.as_utc(assignment.assigned_at)
@@ -183,7 +180,8 @@ async def reply(
 ) -> ProposalAssignment:
     """答复: the lead unit's reply of this round (class, text, document number, 面商 date)."""
     await check_move(session, assignment, WORKFLOW, "reply", actor)
-    _only(assignment, "lead", "replies")
+    if assignment.role != "lead":
+        raise Conflict("Only the lead unit (主办单位) replies.")
     session.add(
         ProposalReply(
             id=uuid7(),

@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, model_validator
 
-from shared.schemas import Input, Resource
+from shared.enums import StatesOf
+from shared.proposal.workflows import PROPOSAL, PROPOSAL_ASSIGNMENT
+from shared.schemas import Input, Resource, Year
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Comment = Annotated[str, StringConstraints(max_length=5_000)]
-Year = Annotated[int, Field(ge=1949, le=2100)]
 Category = Literal[
     "economy", "urban_rural", "education_culture_health", "society_law", "agriculture", "other"
 ]
@@ -23,20 +24,10 @@ ProposerKind = Literal["member", "committee", "sector", "party"]
 Conversion = Literal["social_information", "suggestion", "department_reference"]
 ReplyClass = Literal["A", "B", "C", "D"]
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
-ProposalState = Literal[
-    "draft",
-    "submitted",
-    "filed",
-    "not_filed",
-    "merged",
-    "withdrawn",
-    "assigned",
-    "handling",
-    "replied",
-    "evaluated",
-    "escalated",
-    "closed",
-]
+ProposalState = Annotated[str, StatesOf(PROPOSAL)]
+AssignmentState = Annotated[str, StatesOf(PROPOSAL_ASSIGNMENT)]
+SignerStatus = Literal["pending", "confirmed", "declined"]
+AssignmentRole = Literal["lead", "co"]
 SignerIds = Annotated[list[uuid.UUID], Field(max_length=50)]
 
 
@@ -68,12 +59,12 @@ class SignerOut(BaseModel):
 
     member_id: uuid.UUID
     order: int
-    status: str
+    status: SignerStatus
 
 
 class EvaluationOut(BaseModel):
-    process_rating: str
-    result_rating: str
+    process_rating: Rating
+    result_rating: Rating
     comment: str | None
     at: datetime
     on_paper: bool
@@ -83,26 +74,26 @@ class ProposalOut(Resource):
     year: int
     title: str
     body: str
-    category: str
-    kind: str
-    proposer_kind: str
+    category: Category
+    kind: Kind
+    proposer_kind: ProposerKind
     lead_member_id: uuid.UUID | None
     proposer_name: str | None
     signers: list[SignerOut]
-    state: str
+    state: ProposalState
     number: str | None
     round: int
     submitted_at: datetime | None
     filed_on: date | None
     not_filed_reason: str | None
-    conversion: str | None
+    conversion: Conversion | None
     merged_into_id: uuid.UUID | None
     is_key: bool
     lead_leader: str | None
     urging_leader: str | None
     reply_due_at: datetime | None
     overdue: bool
-    reply_class: str | None
+    reply_class: ReplyClass | None
     follow_up_due_at: datetime | None
     follow_up_open: bool
     evaluation: EvaluationOut | None
@@ -233,8 +224,8 @@ class ProposalMove(RootModel[AnyMove]):
 class AssignmentOut(Resource):
     proposal_id: uuid.UUID
     department_id: uuid.UUID
-    role: str
-    state: str
+    role: AssignmentRole
+    state: AssignmentState
     round: int
     assigned_at: datetime
     reply_due_at: datetime | None
@@ -245,12 +236,7 @@ class AssignmentOut(Resource):
 
 
 class AssignmentFilters(BaseModel):
-    state: (
-        Literal[
-            "assigned", "accepted", "return_requested", "returned", "opinion_submitted", "replied"
-        ]
-        | None
-    ) = None
+    state: AssignmentState | None = None
     proposal_id: uuid.UUID | None = None
     department_id: uuid.UUID | None = None
     overdue: bool | None = None
@@ -324,7 +310,7 @@ class ReplyOut(Resource):
     department_id: uuid.UUID
     round: int
     final: bool
-    reply_class: str = Field(serialization_alias="class")
+    reply_class: ReplyClass = Field(serialization_alias="class")
     text: str
     doc_number: str | None
     face_to_face_on: date | None
