@@ -203,6 +203,17 @@ async def reply(
     return assignment
 
 
+async def _worker_move(
+    session: AsyncSession,
+    actor: Actor,
+    assignment: ProposalAssignment,
+    body: s.WorkerAssignmentMove,
+) -> ProposalAssignment:
+    # Refused for every person (403): the workflow keeps the rule.
+    await transition(session, assignment, WORKFLOW, body.action, actor, comment=body.comment)
+    return assignment
+
+
 _MOVES: dict[type[Any], Any] = {
     s.Accept: accept,
     s.RequestReturn: request_return,
@@ -212,6 +223,7 @@ _MOVES: dict[type[Any], Any] = {
     s.RequestExtension: request_extension,
     s.ApproveExtension: approve_extension,
     s.Reply: reply,
+    s.WorkerAssignmentMove: _worker_move,
 }
 
 

@@ -196,6 +196,13 @@ class FinalReply(_Move):
     text: Text
 
 
+class WorkerMove(_Move):
+    """The machine's automatic moves: named here so that asking for one is refused by the
+    workflow (403, the worker's alone), not by the body's shape."""
+
+    action: Literal["accepted", "replied", "close", "rework", "escalate", "expire"]
+
+
 AnyMove = Annotated[
     Submit
     | ReturnForEdit
@@ -207,7 +214,8 @@ AnyMove = Annotated[
     | MarkKey
     | Evaluate
     | Decide
-    | FinalReply,
+    | FinalReply
+    | WorkerMove,
     Field(discriminator="action"),
 ]
 
@@ -285,6 +293,12 @@ class Reply(_Move):
     face_to_face_on: date | None = None
 
 
+class WorkerAssignmentMove(_Move):
+    """The assignment machine's automatic move (see ``WorkerMove``)."""
+
+    action: Literal["reopen"]
+
+
 AnyAssignmentMove = Annotated[
     Accept
     | RequestReturn
@@ -293,7 +307,8 @@ AnyAssignmentMove = Annotated[
     | SubmitOpinion
     | RequestExtension
     | ApproveExtension
-    | Reply,
+    | Reply
+    | WorkerAssignmentMove,
     Field(discriminator="action"),
 ]
 

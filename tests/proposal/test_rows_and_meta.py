@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import typing
+
 import httpx
 import pytest
 
+from shared.proposal import schemas as s
+from shared.proposal.workflows import PROPOSAL, PROPOSAL_ASSIGNMENT
 from tests.api.test_conventions import assert_problem
 from tests.conftest import World
-from tests.proposal.conftest import PROPOSALS, act, assigned, assignment_ok
+from tests.proposal.conftest import PROPOSALS, act, assigned, assignment_act, assignment_ok
 
 pytestmark = pytest.mark.asyncio
 
@@ -49,3 +53,22 @@ async def test_the_machines_are_served(client: httpx.AsyncClient, world: World) 
         response = await client.get(f"/api/v1/meta/workflows/{name}", headers=world.auth("staff"))
         assert response.status_code == 200, response.text
         assert action in [a["name"] for a in response.json()["actions"]]
+
+
+def _actions(union: object) -> set[str]:
+    members = typing.get_args(typing.get_args(union)[0])
+    return {v for m in members for v in typing.get_args(m.model_fields["action"].annotation)}
+
+
+async def test_the_move_bodies_name_every_action_of_their_machine() -> None:
+    assert _actions(s.AnyMove) == {a.name for a in PROPOSAL.actions}
+    assert _actions(s.AnyAssignmentMove) == {a.name for a in PROPOSAL_ASSIGNMENT.actions}
+
+
+async def test_an_automatic_move_is_the_workers_alone(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    proposal, lead, _ = await assigned(client, world, co=False)
+    assert_problem(await act(client, world, "staff", proposal["id"], "close"), 403, "forbidden")
+    response = await assignment_act(client, world, "staff", lead["id"], "reopen")
+    assert_problem(response, 403, "forbidden")
