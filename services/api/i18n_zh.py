@@ -289,6 +289,8 @@ DETAILS: dict[str, str] = {
     "only a member proposal has a lead member and co-signers": "只有委员提案才有领衔委员和联名人",
     "signer_member_ids must not repeat": "signer_member_ids 不能重复",
     "a unit is named once: lead or co-handler": "每个单位只能出现一次：主办或协办",
+    "must be between PT1S and P2Y": "须在 PT1S 至 P2Y 之间",
+    "must fall in the years 1949 to 2100": "须在 1949 至 2100 年之间",
     "{value} is not an ISO 8601 duration such as P3M, P7D or PT12H": (
         "{value} 不是 ISO 8601 时长（例如 P3M、P7D 或 PT12H）"
     ),

@@ -217,7 +217,13 @@ RatingReminder = Annotated[Duration, Within(_SECOND, 365 * _DAY)]
 
 
 def _period(value: str) -> str:
-    clock.parse_period(value)
+    try:
+        months, rest = clock.parse_period(value)
+    except OverflowError:
+        months, rest = 0, timedelta.max
+    # At most two years, as counted on the longest calendar: a due date stays a real date.
+    if not _SECOND <= months * 31 * _DAY + rest <= 2 * 366 * _DAY:
+        raise ValueError("must be between PT1S and P2Y")
     return value
 
 

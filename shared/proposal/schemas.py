@@ -6,7 +6,16 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.enums import StatesOf
 from shared.proposal.workflows import PROPOSAL, PROPOSAL_ASSIGNMENT
@@ -28,6 +37,16 @@ ProposalState = Annotated[str, StatesOf(PROPOSAL)]
 AssignmentState = Annotated[str, StatesOf(PROPOSAL_ASSIGNMENT)]
 SignerStatus = Literal["pending", "confirmed", "declined"]
 AssignmentRole = Literal["lead", "co"]
+
+
+def _in_business_years(value: datetime) -> datetime:
+    # Converting a time at the edge of datetime's range to UTC would overflow.
+    if not 1949 <= value.year <= 2100:
+        raise ValueError("must fall in the years 1949 to 2100")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_business_years)]
 SignerIds = Annotated[list[uuid.UUID], Field(max_length=50)]
 
 
@@ -275,7 +294,7 @@ class SubmitOpinion(_Move):
 
 class RequestExtension(_Move):
     action: Literal["request_extension"]
-    until: datetime
+    until: Instant
     reason: Text
 
 

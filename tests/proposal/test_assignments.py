@@ -186,7 +186,8 @@ async def test_extension_up_to_six_months_from_assignment(
     await assignment_ok(client, world, "department", lead["id"], "accept")
     due = datetime.fromisoformat(lead["reply_due_at"])
     latest = clock.add_period(datetime.fromisoformat(lead["assigned_at"]), "P6M", "Asia/Shanghai")
-    for until in (latest + timedelta(seconds=1), due - timedelta(days=1)):
+    edges = ("9999-12-31T23:59:59-10:00", "2024-06-01T00:00:00")  # overflow; no zone
+    for until in (latest + timedelta(seconds=1), due - timedelta(days=1), *edges):
         assert_problem(
             await assignment_act(
                 client,
@@ -194,7 +195,7 @@ async def test_extension_up_to_six_months_from_assignment(
                 "department",
                 lead["id"],
                 "request_extension",
-                until=until.isoformat(),
+                until=until if isinstance(until, str) else until.isoformat(),
                 reason="需协调",
             ),
             422,

@@ -67,6 +67,12 @@ async def test_proposal_settings_defaults_and_update(
         "P2M",
         3,
     )
-    for bad in ({"return_window": "7 days"}, {"proposal_max_rounds": 0}):
+    for bad in (
+        {"return_window": "7 days"},
+        {"proposal_max_rounds": 0},
+        {"return_window": "P0D"},
+        {"follow_up_window": "P3Y"},
+        {"evaluation_window": "P99999999999999D"},
+    ):
         response = await client.patch(SETTINGS, json=bad, headers=world.auth("admin"))
         assert_problem(response, 422, "validation_error")
