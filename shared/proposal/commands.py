@@ -256,7 +256,7 @@ async def move(
         proposal = await handling.assign(session, actor, proposal, body)
     elif isinstance(body, s.MarkKey):
         proposal = await handling.mark_key(session, actor, proposal, body)
-    elif isinstance(body, s.Evaluate):
+    elif isinstance(body, s.ProposalEvaluate):
         proposal = await handling.evaluate(session, actor, proposal, body)
     elif isinstance(body, s.Decide):
         proposal = await handling.decide(session, actor, proposal, body)

@@ -135,7 +135,7 @@ async def mark_key(
 
 
 async def evaluate(
-    session: AsyncSession, actor: Actor, proposal: Proposal, body: s.Evaluate
+    session: AsyncSession, actor: Actor, proposal: Proposal, body: s.ProposalEvaluate
 ) -> Proposal:
     """评价: the lead signer rates process and result; staff enter a paper form for them."""
     await check_move(session, proposal, PROPOSAL, "evaluate", actor)

@@ -81,7 +81,7 @@ class SignerOut(BaseModel):
     status: SignerStatus
 
 
-class EvaluationOut(BaseModel):
+class ProposalEvaluationOut(BaseModel):
     process_rating: Rating
     result_rating: Rating
     comment: str | None
@@ -115,7 +115,7 @@ class ProposalOut(Resource):
     reply_class: ReplyClass | None
     follow_up_due_at: datetime | None
     follow_up_open: bool
-    evaluation: EvaluationOut | None
+    evaluation: ProposalEvaluationOut | None
 
 
 class ProposalFilters(BaseModel):
@@ -197,7 +197,7 @@ class MarkKey(_Move):
     urging_leader: Name
 
 
-class Evaluate(_Move):
+class ProposalEvaluate(_Move):
     action: Literal["evaluate"]
     process_rating: Rating
     result_rating: Rating
@@ -231,7 +231,7 @@ AnyMove = Annotated[
     | Withdraw
     | Assign
     | MarkKey
-    | Evaluate
+    | ProposalEvaluate
     | Decide
     | FinalReply
     | WorkerMove,
