@@ -90,38 +90,33 @@ class Page:
 
 
 async def _tenants(database: Database) -> list[tuple[uuid.UUID, tuple[uuid.UUID, ...], uuid.UUID]]:
-    """Per organisation (in SIZES order): its id, its departments and one supervision topic."""
+    """Gives every organisation (in SIZES order) its departments and one supervision topic, and
+    answers what ``_known`` reads back."""
     connection = await asyncpg.connect(database.dsn)
     try:
-        found = []
         for index in range(len(SIZES)):
             organisation = await connection.fetchval(
                 "SELECT id FROM organisations WHERE name = $1", f"租户 {index}"
             )
-            departments = []
             for number in range(DEPARTMENTS):
-                department = uuid.uuid4()
                 await connection.execute(
                     "INSERT INTO departments (id, organisation_id, name, version, created_at,"
                     " updated_at) VALUES ($1, $2, $3, 1, now(), now())",
-                    department,
+                    uuid.uuid4(),
                     organisation,
                     f"部门 {number}",
                 )
-                departments.append(department)
-            topic = uuid.uuid4()
             await connection.execute(
                 "INSERT INTO supervision_topics (id, organisation_id, year, title, kind,"
                 " feedback_window, max_rounds, version, created_at, updated_at, state,"
                 " state_changed_at) VALUES ($1, $2, 2026, 'topic', 'special_collective',"
                 " interval '90 days', 2, 1, now(), now(), 'active', now())",
-                topic,
+                uuid.uuid4(),
                 organisation,
             )
-            found.append((organisation, tuple(sorted(departments)), topic))
-        return found
     finally:
         await connection.close()
+    return await _known(database)
 
 
 def _baseline_stride(size: int, index: int) -> int | None:
